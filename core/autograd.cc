@@ -1,0 +1,117 @@
+// autograd.cc — graph recording and the reverse-mode engine (a topological walk that
+// accumulates gradients).
+#include "core/autograd.h"
+
+#include <unordered_set>
+
+#include "core/kernels/elementwise.h"
+#include "core/ops.h"
+
+namespace nn {
+namespace {
+thread_local bool t_grad_enabled = true;
+}  // namespace
+
+bool grad_enabled() { return t_grad_enabled; }
+
+NoGradGuard::NoGradGuard() : prev_(t_grad_enabled) { t_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { t_grad_enabled = prev_; }
+
+bool needs_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!t_grad_enabled) return false;
+  for (const Tensor* t : inputs)
+    if (t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+bool needs_grad(const std::vector<Tensor>& inputs) {
+  if (!t_grad_enabled) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void record(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
+  auto node = std::make_shared<Node>();
+  node->op = op;
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  output.impl().grad_fn = std::move(node);
+  output.impl().requires_grad = true;
+}
+
+namespace {
+
+// Nodes reachable from root, ordered so that every node comes after all nodes that consume it.
+std::vector<Node*> reverse_topological(Node* root) {
+  std::vector<Node*> postorder;
+  std::unordered_set<Node*> seen{root};
+  std::vector<std::pair<Node*, size_t>> stack{{root, 0}};  // (node, next input to visit)
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    if (next < node->inputs.size()) {
+      const Tensor& in = node->inputs[next++];
+      if (!in.defined()) continue;
+      Node* child = in.impl().grad_fn.get();
+      if (child && seen.insert(child).second) stack.push_back({child, 0});
+    } else {
+      postorder.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return {postorder.rbegin(), postorder.rend()};
+}
+
+// leaf.grad += g (allocating the buffer on first use).
+void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
+  Tensor gc = g.contiguous();
+  if (!leaf.grad) {
+    leaf.grad = Tensor::zeros(leaf.shape).impl_ptr();
+  }
+  Tensor dst(leaf.grad);
+  kernels::add_inplace(dst.data(), gc.data(), dst.numel());
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
+  NN_CHECK(root.requires_grad(), "backward: tensor of shape ", root.shape(),
+           " does not require grad (no parameter or requires_grad_ input reaches it)");
+  NoGradGuard no_grad;  // gradients are computed without building a graph of their own
+  if (root.is_leaf()) {
+    accumulate_leaf(root.impl(), grad_output);
+    return;
+  }
+  Node* root_node = root.grad_fn().get();
+  const std::vector<Node*> order = reverse_topological(root_node);
+  root_node->grad = grad_output;
+  for (Node* node : order) {
+    if (!node->grad.defined()) continue;  // no gradient flows through this node
+    NN_CHECK(!node->freed, "backward: the graph through op '", node->op,
+             "' was already freed by an earlier backward (use backward(retain_graph=true) to "
+             "backpropagate through it twice)");
+    Tensor g = std::move(node->grad);
+    node->grad = Tensor();
+    std::vector<Tensor> grads = node->backward(g);
+    NN_CHECK(grads.size() == node->inputs.size(), "backward: op '", node->op, "' returned ",
+             grads.size(), " gradients for ", node->inputs.size(), " inputs");
+    for (size_t i = 0; i < grads.size(); ++i) {
+      const Tensor& in = node->inputs[i];
+      if (!in.defined() || !in.requires_grad() || !grads[i].defined()) continue;
+      NN_CHECK(grads[i].shape() == in.shape(), "backward: op '", node->op, "' gave a gradient of shape ",
+               grads[i].shape(), " for input ", i, " of shape ", in.shape());
+      if (Node* child = in.impl().grad_fn.get()) {
+        child->grad = child->grad.defined() ? add(child->grad, grads[i]) : grads[i];
+      } else {
+        accumulate_leaf(in.impl(), grads[i]);
+      }
+    }
+    if (!retain_graph) {
+      node->backward = nullptr;  // frees the tensors the op saved for backward
+      node->inputs.clear();      // and its hold on the inputs (activations are freed as we go)
+      node->freed = true;
+    }
+  }
+}
+
+}  // namespace nn

@@ -1,0 +1,55 @@
+// autograd.h — reverse-mode automatic differentiation.
+//
+// Each op that sees an input with requires_grad records a Node on its output: the op's name,
+// its inputs, and a backward function mapping dL/d(output) to dL/d(input) for every input.
+// Tensor::backward() walks the nodes in reverse topological order, accumulating gradients:
+// into the next node for intermediate tensors, into TensorImpl::grad for leaves.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace nn {
+
+// Maps the gradient of a node's output to the gradients of its inputs (same order as inputs;
+// an undefined Tensor means "no gradient for this input").
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
+
+struct Node {
+  const char* op = "";        // op name for error messages ("matmul", "softmax", ...)
+  std::vector<Tensor> inputs;  // the tensors the op read
+  BackwardFn backward;         // null once the graph has been freed
+  Tensor grad;                 // gradient of this node's output, accumulated during backward
+  bool freed = false;
+};
+
+// True unless a NoGradGuard is alive on this thread.
+bool grad_enabled();
+
+// While alive, ops on this thread record no graph (inference, optimizer updates).
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+// True when grad is enabled and at least one input requires grad: the op must call record().
+bool needs_grad(std::initializer_list<const Tensor*> inputs);
+bool needs_grad(const std::vector<Tensor>& inputs);
+
+// Attaches a Node to `output` (which then requires grad). Call only when needs_grad(...) is true.
+// The backward function must not capture `output` itself (capture output.detach() instead),
+// or the node would keep itself alive.
+void record(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
+
+// Runs backpropagation from `root` with upstream gradient `grad_output` (see Tensor::backward).
+void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph);
+
+}  // namespace nn

@@ -1,0 +1,43 @@
+// rng.h — counter-based random numbers (Philox4x32-10, Salmon et al. 2011).
+//
+// Value i of a stream depends only on (seed, i), never on the order or thread that asks for it,
+// so dropout masks and initialisations are identical for any thread count.
+#pragma once
+#include <array>
+#include <cstdint>
+
+namespace nn {
+
+// The Philox4x32-10 block function: four 32-bit random words for (counter, key).
+std::array<uint32_t, 4> philox4x32(uint64_t counter, uint64_t key);
+
+// Uniform [0, 1) float for element i of the stream `seed`.
+float uniform_at(uint64_t seed, uint64_t i);
+// Standard normal float for element i of the stream `seed` (Box–Muller on Philox words).
+float normal_at(uint64_t seed, uint64_t i);
+
+// Mixes two values into a new seed (e.g. a run seed and a step number).
+uint64_t mix_seed(uint64_t a, uint64_t b);
+
+// A sequential generator over one Philox stream: draws advance a counter that can be saved and
+// restored (so a resumed run draws exactly what the uninterrupted one would have).
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0, uint64_t counter = 0) : seed_(seed), counter_(counter) {}
+  // Next uniform 32-bit word.
+  uint32_t next_u32();
+  // Uniform double in [0, 1) from 53 random bits.
+  double uniform();
+  // Uniform integer in [lo, hi] (inclusive, like Python's random.randint).
+  int64_t randint(int64_t lo, int64_t hi);
+  // Standard normal double.
+  double normal();
+  uint64_t seed() const { return seed_; }
+  uint64_t counter() const { return counter_; }
+
+ private:
+  uint64_t seed_;
+  uint64_t counter_;  // index of the next 32-bit word
+};
+
+}  // namespace nn
