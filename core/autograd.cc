@@ -43,17 +43,18 @@ void record(Tensor& output, const char* op, std::vector<Tensor> inputs, Backward
 namespace {
 
 // Nodes reachable from root, ordered so that every node comes after all nodes that consume it.
-std::vector<Node*> reverse_topological(Node* root) {
-  std::vector<Node*> postorder;
-  std::unordered_set<Node*> seen{root};
-  std::vector<std::pair<Node*, size_t>> stack{{root, 0}};  // (node, next input to visit)
+// Shared ownership keeps every node alive while backward frees the graph as it goes.
+std::vector<std::shared_ptr<Node>> reverse_topological(const std::shared_ptr<Node>& root) {
+  std::vector<std::shared_ptr<Node>> postorder;
+  std::unordered_set<Node*> seen{root.get()};
+  std::vector<std::pair<std::shared_ptr<Node>, size_t>> stack{{root, 0}};  // (node, next input)
   while (!stack.empty()) {
     auto& [node, next] = stack.back();
     if (next < node->inputs.size()) {
       const Tensor& in = node->inputs[next++];
       if (!in.defined()) continue;
-      Node* child = in.impl().grad_fn.get();
-      if (child && seen.insert(child).second) stack.push_back({child, 0});
+      const std::shared_ptr<Node>& child = in.impl().grad_fn;
+      if (child && seen.insert(child.get()).second) stack.push_back({child, 0});
     } else {
       postorder.push_back(node);
       stack.pop_back();
@@ -82,10 +83,9 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
     accumulate_leaf(root.impl(), grad_output);
     return;
   }
-  Node* root_node = root.grad_fn().get();
-  const std::vector<Node*> order = reverse_topological(root_node);
-  root_node->grad = grad_output;
-  for (Node* node : order) {
+  const std::vector<std::shared_ptr<Node>> order = reverse_topological(root.grad_fn());
+  order.front()->grad = grad_output;
+  for (const std::shared_ptr<Node>& node : order) {
     if (!node->grad.defined()) continue;  // no gradient flows through this node
     NN_CHECK(!node->freed, "backward: the graph through op '", node->op,
              "' was already freed by an earlier backward (use backward(retain_graph=true) to "
