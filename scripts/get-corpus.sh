@@ -112,6 +112,7 @@ sub clean_paragraph {
   return "" if $p =~ /^\[.*\]\.?$/;                          # editorial note, reference
   return "" if $p =~ /^(?:\{[^{}]*\}[\s,.;:]*)+$/;            # only cross-references
   $p =~ s/<[a-z][a-z0-9 ,\/+&-]*>\s*//g;                       # <domain> tags
+  $p =~ s/^((?:\d+\. )?)<[A-Za-z][\w ,\/+&.-]*>\s*/$1/;            # <Domain, Vendor> first
   $p =~ s/\{([^{}]*?)\s*\(([^\s(){}]+)\)\}/length $1 ? $1 : $2/ge;  # {text (url)}
   $p =~ s/\{([^{}]*)\}/$1/g;                                   # {link}
   $p =~ s/__([^_]+)__/$1/g;                                    # __emphasis__
