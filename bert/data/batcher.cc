@@ -1,0 +1,216 @@
+// batcher.cc — batch tensors from instances, and PretrainingStream's worker thread.
+#include "bert/data/batcher.h"
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+#include "core/error.h"
+#include "core/rng.h"
+
+namespace bert {
+namespace {
+
+// Seed tags: passes, epoch orders and the evaluation pass draw from unrelated streams.
+constexpr uint64_t kPassTag = 0x7061737301, kOrderTag = 0x6F72646502, kEvalTag = 0x6576616C03;
+
+// Ids padded into a (B, length) row-major buffer: row b holds values[b] then `fill`.
+std::vector<int64_t> padded(std::span<const Instance> instances, size_t length, int64_t fill,
+                            const std::vector<int32_t> Instance::*field) {
+  std::vector<int64_t> out(instances.size() * length, fill);
+  for (size_t b = 0; b < instances.size(); ++b) {
+    const auto& values = instances[b].*field;
+    std::copy(values.begin(), values.end(), out.begin() + static_cast<ptrdiff_t>(b * length));
+  }
+  return out;
+}
+
+// 1 where a row has a token, 0 at padding.
+std::vector<int64_t> attention_mask(std::span<const Instance> instances, size_t length) {
+  std::vector<int64_t> out(instances.size() * length, 0);
+  for (size_t b = 0; b < instances.size(); ++b)
+    std::fill_n(out.begin() + static_cast<ptrdiff_t>(b * length), instances[b].tokens.size(), 1);
+  return out;
+}
+
+// Non-padding tokens of the instances.
+int64_t count_tokens(std::span<const Instance> instances) {
+  int64_t n = 0;
+  for (const auto& inst : instances) n += static_cast<int64_t>(inst.tokens.size());
+  return n;
+}
+
+// Shuffled order of n instances for an epoch (Fisher–Yates on a seeded generator).
+std::vector<uint32_t> epoch_order(size_t n, uint64_t seed) {
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  nn::Generator rng(seed);
+  for (size_t i = n; i-- > 1;)
+    std::swap(order[i], order[static_cast<size_t>(rng.randint(0, static_cast<int64_t>(i)))]);
+  return order;
+}
+
+}  // namespace
+
+size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,
+                    size_t max_seq_length) {
+  size_t longest = 0;
+  for (const auto& inst : instances) longest = std::max(longest, inst.tokens.size());
+  if (options.pad_to == PadTo::max_length) return std::max(longest, max_seq_length);
+  const size_t m = std::max<size_t>(options.pad_multiple, 1);
+  const size_t rounded = (longest + m - 1) / m * m;
+  return std::max(longest, std::min(rounded, max_seq_length));
+}
+
+MaskedLMBatch make_masked_lm_batch(std::span<const Instance> instances, size_t length,
+                                   int32_t pad_id) {
+  const auto B = static_cast<int64_t>(instances.size()), T = static_cast<int64_t>(length);
+  std::vector<int64_t> positions, labels, nsp;
+  for (size_t b = 0; b < instances.size(); ++b) {
+    const auto& inst = instances[b];
+    for (size_t k = 0; k < inst.masked_positions.size(); ++k) {
+      positions.push_back(static_cast<int64_t>(b) * T + inst.masked_positions[k]);
+      labels.push_back(inst.masked_labels[k]);
+    }
+    nsp.push_back(inst.next_sentence_label);
+  }
+  MaskedLMBatch batch;
+  batch.input_ids = nn::Tensor::from_ids({B, T}, padded(instances, length, pad_id, &Instance::tokens));
+  batch.token_type_ids = nn::Tensor::from_ids({B, T}, padded(instances, length, 0, &Instance::segment_ids));
+  batch.attention_mask = nn::Tensor::from_ids({B, T}, attention_mask(instances, length));
+  const auto M = static_cast<int64_t>(positions.size());
+  batch.masked_positions = nn::Tensor::from_ids({M}, positions);
+  batch.masked_labels = nn::Tensor::from_ids({M}, labels);
+  batch.next_sentence_labels = nn::Tensor::from_ids({B}, nsp);
+  return batch;
+}
+
+CausalLMBatch make_causal_lm_batch(std::span<const Instance> instances, size_t length,
+                                   int32_t pad_id) {
+  const auto B = static_cast<int64_t>(instances.size()), T = static_cast<int64_t>(length);
+  CausalLMBatch batch;
+  batch.input_ids = nn::Tensor::from_ids({B, T}, padded(instances, length, pad_id, &Instance::tokens));
+  batch.attention_mask = nn::Tensor::from_ids({B, T}, attention_mask(instances, length));
+  batch.labels = nn::Tensor::from_ids({B, T}, padded(instances, length, -100, &Instance::tokens));
+  return batch;
+}
+
+PretrainingBatch make_batch(std::span<const Instance> instances, const InstanceOptions& instance_options,
+                            const BatchOptions& options, int32_t pad_id) {
+  const size_t length =
+      batch_length(instances, options, static_cast<size_t>(instance_options.max_seq_length));
+  PretrainingBatch batch;
+  if (instance_options.objective == Objective::clm)
+    batch.causal = make_causal_lm_batch(instances, length, pad_id);
+  else
+    batch.masked = make_masked_lm_batch(instances, length, pad_id);
+  batch.num_tokens = count_tokens(instances);
+  return batch;
+}
+
+PretrainingStream::PretrainingStream(const Corpus& corpus, MaskingVocab vocab,
+                                     StreamOptions options, StreamPosition start)
+    : corpus_(corpus), vocab_(std::move(vocab)), options_(std::move(options)), position_(start) {
+  NN_CHECK(corpus_.num_documents() > 0, "pretraining stream: the training corpus is empty");
+  NN_CHECK(options_.batching.batch_size >= 1, "pretraining stream: batch_size must be >= 1");
+  NN_CHECK(options_.dupe_factor >= 1, "pretraining stream: dupe_factor must be >= 1");
+  NN_CHECK(options_.queue_depth >= 1, "pretraining stream: queue_depth must be >= 1");
+  this->start(start);
+}
+
+PretrainingStream::~PretrainingStream() { stop(); }
+
+PretrainingStream::Epoch PretrainingStream::make_epoch(uint64_t number) const {
+  const uint64_t pass = options_.dynamic_masking
+                            ? number
+                            : number % static_cast<uint64_t>(options_.dupe_factor);
+  Epoch epoch;
+  epoch.number = number;
+  epoch.instances = create_instances(corpus_, options_.instances, vocab_,
+                                     nn::mix_seed(nn::mix_seed(options_.seed, kPassTag), pass));
+  epoch.order = epoch_order(epoch.instances.size(),
+                            nn::mix_seed(nn::mix_seed(options_.seed, kOrderTag), number));
+  return epoch;
+}
+
+void PretrainingStream::run(StreamPosition p) {
+  try {
+    Epoch epoch = make_epoch(p.epoch);
+    NN_CHECK(p.index < epoch.order.size(), "pretraining stream: position ", p.index,
+             " is past the end of epoch ", p.epoch, " (", epoch.order.size(), " instances)");
+    for (;;) {
+      std::vector<Instance> picked;
+      while (picked.size() < options_.batching.batch_size) {
+        if (epoch.number != p.epoch) epoch = make_epoch(p.epoch);
+        picked.push_back(epoch.instances[epoch.order[p.index]]);
+        if (++p.index == epoch.order.size()) p = {p.epoch + 1, 0};
+      }
+      Ready ready{make_batch(picked, options_.instances, options_.batching, vocab_.pad), p};
+      if (!push(std::move(ready))) return;
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    error_ = std::current_exception();
+    changed_.notify_all();
+  }
+}
+
+bool PretrainingStream::push(Ready ready) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return stopping_ || queue_.size() < options_.queue_depth; });
+  if (stopping_) return false;
+  queue_.push_back(std::move(ready));
+  changed_.notify_all();
+  return true;
+}
+
+PretrainingBatch PretrainingStream::next_batch() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return !queue_.empty() || error_; });
+  if (queue_.empty()) std::rethrow_exception(error_);
+  Ready ready = std::move(queue_.front());
+  queue_.pop_front();
+  changed_.notify_all();
+  position_ = ready.end;
+  return std::move(ready.batch);
+}
+
+void PretrainingStream::seek(StreamPosition p) {
+  stop();
+  position_ = p;
+  start(p);
+}
+
+void PretrainingStream::start(StreamPosition p) {
+  std::lock_guard lock(mutex_);
+  queue_.clear();
+  error_ = nullptr;
+  stopping_ = false;
+  worker_ = std::thread([this, p] { run(p); });
+}
+
+void PretrainingStream::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::vector<PretrainingBatch> make_eval_batches(const Corpus& corpus, const MaskingVocab& vocab,
+                                                const InstanceOptions& instance_options,
+                                                const BatchOptions& options, uint64_t seed) {
+  NN_CHECK(options.batch_size >= 1, "eval batches: batch_size must be >= 1");
+  const auto instances =
+      create_instances(corpus, instance_options, vocab, nn::mix_seed(seed, kEvalTag));
+  std::vector<PretrainingBatch> batches;
+  const std::span<const Instance> all(instances);
+  for (size_t begin = 0; begin < all.size(); begin += options.batch_size) {
+    const size_t n = std::min(options.batch_size, all.size() - begin);
+    batches.push_back(make_batch(all.subspan(begin, n), instance_options, options, vocab.pad));
+  }
+  return batches;
+}
+
+}  // namespace bert

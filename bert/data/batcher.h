@@ -1,0 +1,138 @@
+// batcher.h — instances → model batches, and the deterministic, resumable stream of pretraining
+// batches that a background thread builds while the model trains.
+//
+// Epochs and passes: an epoch is one pass of create_instances() over the training corpus, in an
+// order shuffled per epoch. With dynamic masking, epoch e's pass is generated with its own seed
+// (new sentence pairs, short sequences and masks every epoch, as RoBERTa). Without it, epochs
+// cycle through dupe_factor fixed passes (pass e mod dupe_factor) — the same data as Google's
+// dupe_factor copies in its TFRecords, just generated on the fly instead of stored. The stream is
+// an endless concatenation of epochs; a batch takes the next batch_size instances and may span an
+// epoch boundary, so every batch is full and none is dropped, even for a tiny corpus.
+//
+// Resume: StreamPosition (epoch, index of the next instance in that epoch's order) says exactly
+// where the stream is; every pass and order is a pure function of (seed, epoch), so seek(p)
+// followed by next_batch() gives bit-for-bit the batches an uninterrupted stream gives after p.
+//
+// Padding: PadTo::longest pads a batch to its longest instance rounded up to pad_multiple (fewer
+// distinct shapes for the GEMM primitive cache), PadTo::max_length to max_seq_length.
+// Memory: one epoch's instances (about 3× its tokens in int32) are held by the worker.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "bert/data/corpus.h"
+#include "bert/data/instances.h"
+#include "bert/model/task_models.h"
+#include "core/tensor.h"
+
+namespace bert {
+
+// One batch of whichever objective the stream was made for.
+struct PretrainingBatch {
+  MaskedLMBatch masked;   // objectives mlm+nsp and mlm
+  CausalLMBatch causal;   // objective clm (labels −100 at padding)
+  int64_t num_tokens = 0; // non-padding tokens
+};
+
+enum class PadTo { longest, max_length };
+
+struct BatchOptions {
+  size_t batch_size = 32;
+  PadTo pad_to = PadTo::longest;
+  size_t pad_multiple = 8;  // PadTo::longest rounds the length up to a multiple of this
+};
+
+// Padded length of a batch of instances (never above max_seq_length, never below the longest).
+size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,
+                    size_t max_seq_length);
+
+// MaskedLMBatch of instances padded to length with pad_id; masked positions flattened b·T + t.
+MaskedLMBatch make_masked_lm_batch(std::span<const Instance> instances, size_t length,
+                                   int32_t pad_id);
+
+// CausalLMBatch of instances padded to length with pad_id.
+CausalLMBatch make_causal_lm_batch(std::span<const Instance> instances, size_t length,
+                                   int32_t pad_id);
+
+// The batch of instances for objective (padding by options).
+PretrainingBatch make_batch(std::span<const Instance> instances, const InstanceOptions& instance_options,
+                            const BatchOptions& options, int32_t pad_id);
+
+// Where a stream is: the next instance is number `index` of epoch `epoch`'s shuffled order.
+struct StreamPosition {
+  uint64_t epoch = 0;
+  uint64_t index = 0;
+  bool operator==(const StreamPosition&) const = default;
+};
+
+struct StreamOptions {
+  InstanceOptions instances;
+  BatchOptions batching;
+  uint64_t seed = 0;
+  bool dynamic_masking = false;  // a new pass every epoch
+  int dupe_factor = 5;           // without dynamic masking: number of fixed passes cycled through
+  size_t queue_depth = 4;        // batches built ahead
+};
+
+// The training batches, built ahead by a worker thread. Not thread-safe: use one stream from one
+// thread. The corpus must outlive the stream.
+class PretrainingStream {
+ public:
+  // Starts the worker at `start`. Throws nn::Error for an empty corpus or bad options.
+  PretrainingStream(const Corpus& corpus, MaskingVocab vocab, StreamOptions options,
+                    StreamPosition start = {});
+  // Stops and joins the worker.
+  ~PretrainingStream();
+  PretrainingStream(const PretrainingStream&) = delete;
+  PretrainingStream& operator=(const PretrainingStream&) = delete;
+
+  // The next batch (waits for the worker if it is behind); rethrows an error of the worker.
+  PretrainingBatch next_batch();
+  // Position of the batch next_batch() returns next (save it with a checkpoint).
+  StreamPosition position() const { return position_; }
+  // Continues from p: the following batches are those an uninterrupted stream gives after p.
+  void seek(StreamPosition p);
+
+ private:
+  struct Ready {  // a built batch and the position after it
+    PretrainingBatch batch;
+    StreamPosition end;
+  };
+  struct Epoch {  // one epoch's instances and their order
+    uint64_t number = 0;
+    std::vector<Instance> instances;
+    std::vector<uint32_t> order;
+  };
+
+  Epoch make_epoch(uint64_t number) const;
+  void start(StreamPosition p);
+  void stop();
+  void run(StreamPosition p);
+  bool push(Ready ready);
+
+  const Corpus& corpus_;
+  MaskingVocab vocab_;
+  StreamOptions options_;
+  StreamPosition position_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Ready> queue_;
+  std::exception_ptr error_;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+// The evaluation batches: one pass over the held-out corpus with a fixed seed, in document order,
+// batch_size instances per batch (the last may be smaller).
+std::vector<PretrainingBatch> make_eval_batches(const Corpus& corpus, const MaskingVocab& vocab,
+                                                const InstanceOptions& instance_options,
+                                                const BatchOptions& options, uint64_t seed);
+
+}  // namespace bert
