@@ -1,0 +1,223 @@
+// pretrain — the main job: text in, a trained BERT checkpoint out (see README "Pretraining").
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "apps/cli.h"
+#include "bert/train/corpus_feed.h"
+#include "bert/checkpoint.h"
+#include "bert/train/synthetic.h"
+#include "bert/train/trainer.h"
+#include "core/threads.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kUsage =
+    "usage: pretrain [--corpus PATH]... [--out DIR] [--model-config tiny|mini|small|medium|base|large|FILE.json]\n"
+    "                [--vocab FILE | --vocab-size N] [--objective mlm+nsp|mlm|clm] [--seq-len N]\n"
+    "                [--batch-size N] [--grad-accum N] [--steps N | --epochs N | --minutes M] [--lr X]\n"
+    "                [--warmup-steps N] [--weight-decay X] [--max-grad-norm X] [--dropout X] [--seed N]\n"
+    "                [--threads N] [--eval-every N] [--save-every N] [--eval-fraction X] [--keep N]\n"
+    "                [--resume DIR] [--synthetic]\n"
+    "  Trains BERT on text files or directories (default: the FOLDOC corpus from scripts/get-corpus.sh).\n"
+    "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
+    "  Checkpoints go to DIR/checkpoint-N (the last --keep), the final model to DIR itself, with\n"
+    "  metrics.jsonl and loss.svg. Ctrl-C stops after the current step and saves; twice quits at once.\n";
+
+std::atomic<int> g_signals{0};  // lock-free, so safe in a signal handler
+
+void on_signal(int) {
+  if (g_signals.fetch_add(1) > 0) _exit(130);  // second Ctrl-C: quit now; the last checkpoint is intact
+  bert::Trainer::request_stop();
+  const char msg[] = "\nstopping after this step and saving (Ctrl-C again to quit at once)\n";
+  [[maybe_unused]] ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+}
+
+std::string format_duration(double s) {
+  char buf[32];
+  const long t = static_cast<long>(s);
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  return buf;
+}
+
+// Prints progress: one rewritten line on a terminal, plain lines otherwise.
+struct ProgressPrinter {
+  bool tty = isatty(STDERR_FILENO);
+  bert::Objective objective;
+  void operator()(const bert::ProgressEvent& e) const {
+    using K = bert::ProgressEvent::Kind;
+    if (e.kind == K::Step) {
+      char nsp[32] = "";
+      if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, " nsp_acc %.3f", e.nsp_acc);
+      std::fprintf(stderr, "%sstep %lld/%lld  loss %.4f  %s %.3f%s  lr %.2e  %.0f tok/s  eta %s%s",
+                   tty ? "\r\033[K" : "", static_cast<long long>(e.step), static_cast<long long>(e.total_steps),
+                   e.loss, objective == bert::Objective::clm ? "acc" : "mlm_acc", e.mlm_acc, nsp, e.lr,
+                   e.tokens_per_s, format_duration(e.eta_s).c_str(), tty ? "" : "\n");
+    } else if (e.kind == K::Eval) {
+      char nsp[32] = "";
+      if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, "  nsp_acc %.3f", e.eval.nsp_acc);
+      std::fprintf(stderr, "%seval  step %lld  loss %.4f  perplexity %.2f  %s %.3f%s\n", tty ? "\n" : "",
+                   static_cast<long long>(e.step), e.eval.loss, e.eval.perplexity,
+                   objective == bert::Objective::clm ? "acc" : "mlm_acc", e.eval.mlm_acc, nsp);
+    } else if (e.kind == K::Saved) {
+      std::fprintf(stderr, "%ssaved %s\n", tty ? "\n" : "", e.path.c_str());
+    } else {
+      std::fprintf(stderr, "%sdone: %lld steps in %s\n", tty ? "\n" : "", static_cast<long long>(e.step),
+                   format_duration(e.elapsed_s).c_str());
+    }
+  }
+};
+
+std::string default_run_name() {
+  char buf[64];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "runs/%Y%m%d-%H%M%S", std::localtime(&now));
+  return buf;
+}
+
+bert::BertConfig model_config(const std::string& spec, int64_t vocab_size) {
+  if (spec.size() > 5 && spec.substr(spec.size() - 5) == ".json") {
+    bert::BertConfig c = bert::BertConfig::load(spec);
+    c.vocab_size = vocab_size;
+    c.validate();
+    return c;
+  }
+  return bert::BertConfig::preset(spec, vocab_size);
+}
+
+// A freshly initialised model of the objective's architecture.
+bert::LoadedModel new_model(const bert::BertConfig& config, bert::Objective objective, uint64_t seed) {
+  bert::LoadedModel m;
+  m.config = config;
+  m.architecture = bert::architecture_for(objective);
+  switch (m.architecture) {
+    case bert::Architecture::PreTraining: m.pretraining = std::make_unique<bert::BertForPreTraining>(config, seed); break;
+    case bert::Architecture::MaskedLM: m.masked_lm = std::make_unique<bert::BertForMaskedLM>(config, seed); break;
+    case bert::Architecture::LMHead:
+      m.config.is_decoder = true;
+      m.lm_head = std::make_unique<bert::BertLMHeadModel>(m.config, seed);
+      break;
+  }
+  return m;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int run(int argc, char** argv) {
+  const cli::Args args(argc, argv,
+                       {"--corpus", "--out", "--model-config", "--vocab", "--vocab-size", "--objective", "--seq-len",
+                        "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
+                        "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every",
+                        "--save-every", "--eval-fraction", "--keep", "--resume"},
+                       {"--synthetic"});
+  if (args.help()) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
+  const int stop_options = args.has("--steps") + args.has("--epochs") + args.has("--minutes");
+  if (stop_options > 1) throw cli::UsageError("give at most one of --steps, --epochs, --minutes");
+  if (args.has("--vocab") && args.has("--vocab-size")) throw cli::UsageError("give --vocab or --vocab-size, not both");
+  if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  bert::TrainConfig cfg;
+  bert::LoadedModel model;
+  std::unique_ptr<bert::CorpusFeed> data;
+  std::string resume_from;
+  if (args.has("--resume")) {
+    const std::string dir = args.get("--resume");
+    resume_from = fs::exists(fs::path(dir) / "trainer_state.json") ? dir : bert::Trainer::latest_checkpoint(dir);
+    NN_CHECK(!resume_from.empty(), dir, ": no checkpoint to resume from");
+    const nlohmann::json state = nlohmann::json::parse(read_text((fs::path(resume_from) / "trainer_state.json").string()), nullptr, false);
+    NN_CHECK(!state.is_discarded() && state.contains("train_config"), resume_from, "/trainer_state.json: invalid");
+    cfg = bert::TrainConfig::from_json(state["train_config"].dump());
+    if (args.has("--steps")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
+    model = bert::load_pretrained(resume_from);
+    if (fs::exists(fs::path(resume_from) / "vocab.txt")) cfg.vocab_path = (fs::path(resume_from) / "vocab.txt").string();
+    std::fprintf(stderr, "resuming %s from %s\n", cfg.out_dir.c_str(), resume_from.c_str());
+  } else {
+    cfg.objective = bert::parse_objective(args.get("--objective", "mlm+nsp"));
+    cfg.out_dir = args.get("--out", default_run_name());
+    cfg.seq_len = args.get_int("--seq-len", 128, 8, 4096);
+    cfg.batch_size = args.get_int("--batch-size", 32, 1, 65536);
+    cfg.grad_accum = args.get_int("--grad-accum", 1, 1, 65536);
+    cfg.lr = args.get_double("--lr", 5e-4, 0, 10);
+    cfg.warmup_steps = args.get_int("--warmup-steps", -1, 0, int64_t{1} << 40);
+    cfg.weight_decay = args.get_double("--weight-decay", 0.01, 0, 10);
+    cfg.max_grad_norm = args.get_double("--max-grad-norm", 1.0, 1e-6, 1e9);
+    cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
+    cfg.eval_every = args.get_int("--eval-every", 100, 0, int64_t{1} << 40);
+    cfg.save_every = args.get_int("--save-every", 500, 0, int64_t{1} << 40);
+    cfg.keep_checkpoints = args.get_int("--keep", 2, 1, 1000);
+    cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
+    const double eval_fraction = args.get_double("--eval-fraction", 0.02, 0, 0.5);
+    const bool synthetic = args.flag("--synthetic");
+    if (synthetic && (args.has("--corpus") || args.has("--vocab")))
+      throw cli::UsageError("--synthetic trains on random ids: it takes no --corpus or --vocab");
+    int64_t vocab_size = args.get_int("--vocab-size", synthetic ? 30522 : 8000, 16, 10000000);
+    if (!synthetic) {
+      data = bert::CorpusFeed::open(args.all("--corpus"), args.get("--vocab"), vocab_size, cfg, eval_fraction);
+      vocab_size = data->vocab_size();
+    }
+    bert::BertConfig mc = model_config(args.get("--model-config", "mini"), vocab_size);
+    if (args.has("--dropout")) {
+      mc.hidden_dropout_prob = mc.attention_probs_dropout_prob = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
+    }
+    mc.max_position_embeddings = std::max(mc.max_position_embeddings, cfg.seq_len);
+    if (args.has("--epochs")) {
+      NN_CHECK(data, "--epochs needs a corpus (not --synthetic)");
+      cfg.total_steps = data->steps_for_epochs(args.get_int("--epochs", 1, 1, 1000000));
+    } else if (args.has("--minutes") && !args.has("--steps")) {
+      cfg.total_steps = int64_t{1} << 40;  // the time limit ends the run; the schedule then decays by time
+    } else {
+      cfg.total_steps = args.get_int("--steps", 1000, 1, int64_t{1} << 40);
+    }
+    if (cfg.warmup_steps < 0) cfg.warmup_steps = std::min<int64_t>(cfg.total_steps / 10, 1000);
+    model = new_model(mc, cfg.objective, cfg.seed);
+    std::fprintf(stderr, "model: %s, %lld layers, hidden %lld, %.1fM parameters; %s, batch %lld × %lld tokens\n",
+                 bert::architecture_name(model.architecture), static_cast<long long>(mc.num_hidden_layers),
+                 static_cast<long long>(mc.hidden_size), model.module().num_parameters() / 1e6,
+                 bert::objective_name(cfg.objective).c_str(), static_cast<long long>(cfg.batch_size),
+                 static_cast<long long>(cfg.seq_len));
+  }
+  if (!data && !cfg.corpus.empty()) data = bert::CorpusFeed::reopen(cfg);
+  bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model.config.vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
+  bert::Trainer trainer(model, cfg, std::move(feed));
+  if (!resume_from.empty()) trainer.resume(resume_from);
+  const bert::TrainSummary summary = trainer.run(ProgressPrinter{isatty(STDERR_FILENO) != 0, cfg.objective});
+
+  std::printf("\nmodel saved in %s (%lld steps%s)\n", summary.final_dir.c_str(), static_cast<long long>(summary.steps),
+              summary.interrupted ? ", interrupted" : "");
+  if (summary.evaluated)
+    std::printf("held-out: loss %.4f, perplexity %.2f, %s accuracy %.3f\n", summary.last_eval.loss,
+                summary.last_eval.perplexity, cfg.objective == bert::Objective::clm ? "next-token" : "MLM",
+                summary.last_eval.mlm_acc);
+  std::printf("loss curve: %s/loss.svg   metrics: %s/metrics.jsonl\n", cfg.out_dir.c_str(), cfg.out_dir.c_str());
+  if (cfg.objective == bert::Objective::clm)
+    std::printf("try it:  generate --model %s --prompt \"The\"\n", summary.final_dir.c_str());
+  else
+    std::printf("try it:  generate --model %s --prompt \"a [MASK] is a program that translates source code .\"\n",
+                summary.final_dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return cli::run(kUsage, [&] { return run(argc, argv); }); }

@@ -1,0 +1,42 @@
+// bert_model.h — BertPooler and BertModel (embeddings → encoder → optional pooler), as HF.
+#pragma once
+#include <optional>
+
+#include "bert/model/embeddings.h"
+#include "bert/model/layer.h"
+
+namespace bert {
+
+class BertPooler : public nn::Module {
+ public:
+  BertPooler(const BertConfig& config, uint64_t seed);
+  // tanh(dense(h[:, 0])): (B,T,H) → (B,H).
+  nn::Tensor forward(const nn::Tensor& sequence_output) const;
+
+  nn::Linear dense;
+};
+
+// Turns a (B,S) 1/0 attention mask (I64 or F32) into the additive key mask (1 − m)·lowest.
+nn::Tensor additive_key_mask(const nn::Tensor& attention_mask);
+
+struct BertModelOutput {
+  nn::Tensor sequence_output;  // (B,T,H)
+  nn::Tensor pooled_output;    // (B,H); undefined without a pooler
+};
+
+class BertModel : public nn::Module {
+ public:
+  // A freshly initialised model (normal(0, initializer_range), biases 0, LayerNorm (1, 0)).
+  BertModel(const BertConfig& config, uint64_t seed, bool add_pooling_layer = true);
+  // input_ids (B,T) I64; token_type_ids (B,T) or undefined; attention_mask (B,S) 1/0 or undefined
+  // (all attend; S = past + T with a cache). Causal when config.is_decoder.
+  BertModelOutput forward(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,
+                          const nn::Tensor& attention_mask, KVCache* cache = nullptr) const;
+
+  BertConfig config;
+  BertEmbeddings embeddings;
+  BertEncoder encoder;
+  std::optional<BertPooler> pooler;
+};
+
+}  // namespace bert

@@ -1,0 +1,395 @@
+// trainer.cc — the training loop, evaluation and checkpoints.
+#include "bert/train/trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "core/rng.h"
+#include "nn/dropout.h"
+#include "nn/io/atomic_file.h"
+#include "nn/io/safetensors.h"
+#include "nn/optim/adamw.h"
+#include "nn/optim/clip.h"
+
+namespace bert {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+std::atomic<bool> g_stop{false};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Fraction of rows where the argmax of logits (N,C) equals the int64 target.
+std::pair<int64_t, int64_t> count_correct(const nn::Tensor& logits, const nn::Tensor& targets) {
+  const std::vector<float> l = logits.to_vector();
+  const std::vector<int64_t> t = targets.to_ids();
+  const int64_t C = logits.size(-1);
+  int64_t correct = 0, counted = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] < 0) continue;
+    const float* row = l.data() + i * static_cast<size_t>(C);
+    const int64_t arg = std::max_element(row, row + C) - row;
+    correct += arg == t[i];
+    ++counted;
+  }
+  return {correct, counted};
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  NN_CHECK(in.good(), path, ": cannot read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Architecture architecture_for(Objective o) {
+  switch (o) {
+    case Objective::mlm_nsp: return Architecture::PreTraining;
+    case Objective::mlm: return Architecture::MaskedLM;
+    case Objective::clm: return Architecture::LMHead;
+  }
+  return Architecture::PreTraining;
+}
+
+std::string TrainConfig::to_json() const {
+  const json j = {{"objective", objective_name(objective)}, {"batch_size", batch_size}, {"seq_len", seq_len},
+                  {"grad_accum", grad_accum}, {"total_steps", total_steps}, {"max_minutes", max_minutes},
+                  {"lr", lr}, {"warmup_steps", warmup_steps}, {"schedule", schedule},
+                  {"weight_decay", weight_decay}, {"max_grad_norm", max_grad_norm}, {"seed", seed},
+                  {"eval_every", eval_every}, {"save_every", save_every}, {"log_every", log_every},
+                  {"keep_checkpoints", keep_checkpoints}, {"out_dir", out_dir}, {"vocab_path", vocab_path},
+                  {"lower_case", lower_case}, {"corpus", corpus}, {"data_options", data_options}};
+  return j.dump(2);
+}
+
+TrainConfig TrainConfig::from_json(const std::string& text) {
+  TrainConfig c;
+  try {
+    const json j = json::parse(text);
+    c.objective = parse_objective(j.at("objective").get<std::string>());
+    j.at("batch_size").get_to(c.batch_size);
+    j.at("seq_len").get_to(c.seq_len);
+    j.at("grad_accum").get_to(c.grad_accum);
+    j.at("total_steps").get_to(c.total_steps);
+    j.at("max_minutes").get_to(c.max_minutes);
+    j.at("lr").get_to(c.lr);
+    j.at("warmup_steps").get_to(c.warmup_steps);
+    j.at("schedule").get_to(c.schedule);
+    j.at("weight_decay").get_to(c.weight_decay);
+    j.at("max_grad_norm").get_to(c.max_grad_norm);
+    j.at("seed").get_to(c.seed);
+    j.at("eval_every").get_to(c.eval_every);
+    j.at("save_every").get_to(c.save_every);
+    j.at("log_every").get_to(c.log_every);
+    j.at("keep_checkpoints").get_to(c.keep_checkpoints);
+    j.at("out_dir").get_to(c.out_dir);
+    j.at("vocab_path").get_to(c.vocab_path);
+    j.at("lower_case").get_to(c.lower_case);
+    j.at("corpus").get_to(c.corpus);
+    j.at("data_options").get_to(c.data_options);
+  } catch (const json::exception& e) {
+    nn::fail("trainer state: invalid train config: ", e.what());
+  }
+  return c;
+}
+
+struct Trainer::Optimizer {
+  nn::AdamW adamw;
+  Optimizer(nn::FlatParameters& flat, const TrainConfig& c)
+      : adamw(flat, {0.9f, 0.999f, 1e-6f, static_cast<float>(c.weight_decay), true}) {}
+};
+
+Trainer::Trainer(LoadedModel& model, TrainConfig config, DataFeed feed)
+    : model_(model), config_(std::move(config)), feed_(std::move(feed)) {
+  NN_CHECK(config_.batch_size >= 1 && config_.grad_accum >= 1 && config_.total_steps >= 1,
+           "trainer: batch size, gradient accumulation and steps must be at least 1");
+  schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps, config_.total_steps};
+  nn::Module& m = model_.module();
+  nn::FlatParameters* flat = m.flat_parameters();
+  if (!flat) flat = &m.flatten_parameters(nn::is_no_decay_parameter);
+  opt_ = std::make_unique<Optimizer>(*flat, config_);
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::request_stop() { g_stop.store(true); }
+bool Trainer::stop_requested() { return g_stop.load(); }
+
+Trainer::StepStats Trainer::train_step() {
+  StepStats s;
+  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
+  const float scale = 1.f / static_cast<float>(config_.grad_accum);
+  for (int64_t micro = 0; micro < config_.grad_accum; ++micro) {
+    nn::set_dropout_seed(nn::mix_seed(config_.seed, static_cast<uint64_t>(step_ * config_.grad_accum + micro)));
+    nn::Tensor loss;
+    if (config_.objective == Objective::clm) {
+      const CausalLMBatch b = feed_.next_causal();
+      const nn::Tensor logits = model_.lm_head->forward(b.input_ids, b.attention_mask);
+      loss = model_.lm_head->loss(logits, b.labels);
+      s.tokens += b.input_ids.numel();
+      const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
+      nn::NoGradGuard no_grad;
+      auto [c, n] = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),
+                                  nn::reshape(nn::slice(b.labels, 1, 1, T), {B * (T - 1)}));
+      correct += c;
+      counted += n;
+    } else {
+      const MaskedLMBatch b = feed_.next_masked();
+      const MaskedLMOutput out = config_.objective == Objective::mlm_nsp ? model_.pretraining->forward(b)
+                                                                        : model_.masked_lm->forward(b);
+      loss = out.loss;
+      s.tokens += b.input_ids.numel();
+      auto [c, n] = count_correct(out.mlm_logits, b.masked_labels);
+      correct += c;
+      counted += n;
+      if (out.nsp_logits.defined()) {
+        auto [nc, nn_] = count_correct(out.nsp_logits, b.next_sentence_labels);
+        nsp_correct += nc;
+        nsp_counted += nn_;
+      }
+    }
+    const double value = loss.item();
+    NN_CHECK(std::isfinite(value), "training stopped: the loss became ", value, " at step ", step_ + 1,
+             " (lower --lr or raise --warmup-steps); the last good checkpoint is kept");
+    s.loss += value * scale;
+    nn::mul(loss, scale).backward();
+  }
+  s.mlm_acc = counted ? static_cast<double>(correct) / counted : 0;
+  s.nsp_acc = nsp_counted ? static_cast<double>(nsp_correct) / nsp_counted : 0;
+  return s;
+}
+
+EvalResult Trainer::evaluate() {
+  nn::NoGradGuard no_grad;
+  nn::Module& m = model_.module();
+  m.eval();
+  EvalResult r;
+  double loss_sum = 0;
+  int64_t batches = 0, correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
+  if (config_.objective == Objective::clm) {
+    for (const CausalLMBatch& b : feed_.eval_causal) {
+      const nn::Tensor logits = model_.lm_head->forward(b.input_ids, b.attention_mask);
+      loss_sum += model_.lm_head->loss(logits, b.labels).item();
+      const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
+      auto [c, n] = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),
+                                  nn::reshape(nn::slice(b.labels, 1, 1, T), {B * (T - 1)}));
+      correct += c;
+      counted += n;
+      ++batches;
+    }
+  } else {
+    for (const MaskedLMBatch& b : feed_.eval_masked) {
+      const MaskedLMOutput out = config_.objective == Objective::mlm_nsp ? model_.pretraining->forward(b)
+                                                                        : model_.masked_lm->forward(b);
+      loss_sum += out.mlm_loss.item();
+      auto [c, n] = count_correct(out.mlm_logits, b.masked_labels);
+      correct += c;
+      counted += n;
+      if (out.nsp_logits.defined()) {
+        auto [nc, nn_] = count_correct(out.nsp_logits, b.next_sentence_labels);
+        nsp_correct += nc;
+        nsp_counted += nn_;
+      }
+      ++batches;
+    }
+  }
+  m.train();
+  if (batches == 0) return r;
+  r.loss = loss_sum / static_cast<double>(batches);  // MLM (or causal) loss: perplexity is exp of it
+  r.perplexity = std::exp(r.loss);
+  r.mlm_acc = counted ? static_cast<double>(correct) / counted : 0;
+  r.nsp_acc = nsp_counted ? static_cast<double>(nsp_correct) / nsp_counted : 0;
+  r.predictions = counted;
+  return r;
+}
+
+std::string Trainer::latest_checkpoint(const std::string& run_dir) {
+  std::string best;
+  int64_t best_step = -1;
+  if (!fs::is_directory(run_dir)) return best;
+  for (const auto& e : fs::directory_iterator(run_dir)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_directory() || name.rfind("checkpoint-", 0) != 0) continue;
+    const std::string digits = name.substr(11);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!fs::exists(e.path() / "trainer_state.json")) continue;
+    const int64_t s = std::stoll(digits);
+    if (s > best_step) { best_step = s; best = e.path().string(); }
+  }
+  return best;
+}
+
+void Trainer::save_checkpoint() {
+  const fs::path out(config_.out_dir);
+  const fs::path final_dir = out / ("checkpoint-" + std::to_string(step_));
+  const fs::path tmp = out / ("checkpoint-" + std::to_string(step_) + ".tmp");
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  NN_CHECK(!ec, tmp.string(), ": cannot create the checkpoint directory: ", ec.message());
+  try {
+    save_pretrained(tmp.string(), model_.module(), model_.config, architecture_for(config_.objective),
+                    config_.vocab_path, config_.lower_case);
+    nn::write_safetensors((tmp / "optimizer.safetensors").string(),
+                          {{"exp_avg", opt_->adamw.exp_avg()}, {"exp_avg_sq", opt_->adamw.exp_avg_sq()}},
+                          {{"step", std::to_string(opt_->adamw.steps())}});
+    const json state = {{"step", step_}, {"tokens_seen", tokens_seen_},
+                        {"elapsed_s", elapsed_before_},
+                        {"data_position", feed_.position ? feed_.position() : std::string()},
+                        {"train_config", json::parse(config_.to_json())}};
+    nn::atomic_write((tmp / "trainer_state.json").string(), state.dump(2) + "\n");
+    fs::remove_all(final_dir);
+    fs::rename(tmp, final_dir);
+  } catch (...) {
+    fs::remove_all(tmp, ec);  // the previous checkpoints stay as they were
+    throw;
+  }
+  // Keep the newest keep_checkpoints checkpoints.
+  std::vector<std::pair<int64_t, fs::path>> all;
+  for (const auto& e : fs::directory_iterator(out)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.rfind("checkpoint-", 0) == 0 &&
+        name.find_first_not_of("0123456789", 11) == std::string::npos)
+      all.emplace_back(std::stoll(name.substr(11)), e.path());
+  }
+  std::sort(all.begin(), all.end());
+  for (size_t i = 0; i + static_cast<size_t>(std::max<int64_t>(config_.keep_checkpoints, 1)) < all.size(); ++i)
+    fs::remove_all(all[i].second, ec);
+}
+
+void Trainer::save_final() {
+  save_pretrained(config_.out_dir, model_.module(), model_.config, architecture_for(config_.objective),
+                  config_.vocab_path, config_.lower_case);
+}
+
+void Trainer::resume(const std::string& dir) {
+  std::string ckpt = dir;
+  if (!fs::exists(fs::path(dir) / "trainer_state.json")) ckpt = latest_checkpoint(dir);
+  NN_CHECK(!ckpt.empty(), dir, ": no checkpoint to resume from (no checkpoint-N with trainer_state.json)");
+  const json state = json::parse(read_text((fs::path(ckpt) / "trainer_state.json").string()), nullptr, false);
+  NN_CHECK(!state.is_discarded() && state.contains("step"), ckpt, "/trainer_state.json: invalid JSON");
+  load_weights(model_.module(), (fs::path(ckpt) / "model.safetensors").string());
+  const nn::SafeTensorsFile opt = nn::SafeTensorsFile::open((fs::path(ckpt) / "optimizer.safetensors").string());
+  opt.read_f32_into("exp_avg", opt_->adamw.exp_avg().data(), opt_->adamw.exp_avg().numel());
+  opt.read_f32_into("exp_avg_sq", opt_->adamw.exp_avg_sq().data(), opt_->adamw.exp_avg_sq().numel());
+  opt_->adamw.set_steps(std::stoll(opt.metadata().at("step")));
+  step_ = state["step"].get<int64_t>();
+  tokens_seen_ = state.value("tokens_seen", int64_t{0});
+  elapsed_before_ = state.value("elapsed_s", 0.0);
+  if (feed_.seek) feed_.seek(state.value("data_position", std::string()));
+}
+
+TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_progress) {
+  std::error_code ec;
+  fs::create_directories(config_.out_dir, ec);
+  NN_CHECK(!ec, config_.out_dir, ": cannot create the output directory: ", ec.message());
+  nn::remove_stale_temp_files(config_.out_dir);
+  for (const auto& e : fs::directory_iterator(config_.out_dir))  // half-written checkpoints of a crash
+    if (e.is_directory() && e.path().extension() == ".tmp") fs::remove_all(e.path(), ec);
+  MetricsLog metrics(config_.out_dir, "nnbert " + objective_name(config_.objective) + " — " +
+                                          fs::path(config_.out_dir).filename().string(), step_);
+  nn::FlatParameters& flat = *model_.module().flat_parameters();
+  model_.module().train();
+  TrainSummary summary;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto window_t = t0;
+  int64_t window_tokens = 0;
+  double window_loss = 0, window_acc = 0, window_nsp = 0;
+  int64_t window_steps = 0;
+  while (step_ < config_.total_steps) {
+    if (stop_requested()) { summary.interrupted = true; break; }
+    if (config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60) break;
+    model_.module().zero_grad();
+    const StepStats s = train_step();
+    const double norm = nn::clip_grad_norm(flat, config_.max_grad_norm);
+    NN_CHECK(std::isfinite(norm), "training stopped: the gradient norm became ", norm, " at step ", step_ + 1,
+             "; the last good checkpoint is kept");
+    const double lr = schedule_.lr(step_);
+    opt_->adamw.step(static_cast<float>(lr));
+    ++step_;
+    tokens_seen_ += s.tokens;
+    window_tokens += s.tokens;
+    window_loss += s.loss;
+    window_acc += s.mlm_acc;
+    window_nsp += s.nsp_acc;
+    ++window_steps;
+
+    const bool last = step_ == config_.total_steps;
+    const bool do_eval = (config_.eval_every > 0 && step_ % config_.eval_every == 0) || last;
+    const bool do_log = step_ % std::max<int64_t>(config_.log_every, 1) == 0 || do_eval || step_ == 1;
+    if (do_log) {
+      const double dt = std::max(seconds_since(window_t), 1e-9);
+      ProgressEvent ev;
+      ev.kind = ProgressEvent::Kind::Step;
+      ev.step = step_;
+      ev.total_steps = config_.total_steps;
+      ev.loss = window_loss / static_cast<double>(window_steps);
+      ev.mlm_acc = window_acc / static_cast<double>(window_steps);
+      ev.nsp_acc = window_nsp / static_cast<double>(window_steps);
+      ev.lr = lr;
+      ev.tokens_per_s = static_cast<double>(window_tokens) / dt;
+      ev.elapsed_s = elapsed_before_ + seconds_since(t0);
+      ev.eta_s = dt / static_cast<double>(window_steps) * static_cast<double>(config_.total_steps - step_);
+      MetricsRecord rec{step_, ev.loss, lr, ev.tokens_per_s, norm, ev.elapsed_s, ev.mlm_acc, {}, {}, {}, {}, {}};
+      if (config_.objective == Objective::mlm_nsp) rec.nsp_acc = ev.nsp_acc;
+      if (do_eval && (!feed_.eval_masked.empty() || !feed_.eval_causal.empty())) {
+        const EvalResult e = evaluate();
+        rec.eval_loss = e.loss;
+        rec.eval_mlm_acc = e.mlm_acc;
+        rec.eval_perplexity = e.perplexity;
+        if (config_.objective == Objective::mlm_nsp) rec.eval_nsp_acc = e.nsp_acc;
+        summary.last_eval = e;
+        summary.evaluated = true;
+        ProgressEvent ee = ev;
+        ee.kind = ProgressEvent::Kind::Eval;
+        ee.eval = e;
+        on_progress(ev);
+        on_progress(ee);
+      } else {
+        on_progress(ev);
+      }
+      metrics.add(rec);
+      window_t = std::chrono::steady_clock::now();
+      window_tokens = window_steps = 0;
+      window_loss = window_acc = window_nsp = 0;
+    }
+    if (config_.save_every > 0 && step_ % config_.save_every == 0 && !last) {
+      elapsed_before_ += seconds_since(t0);
+      save_checkpoint();
+      elapsed_before_ -= seconds_since(t0);
+      ProgressEvent sv;
+      sv.kind = ProgressEvent::Kind::Saved;
+      sv.step = step_;
+      sv.path = (fs::path(config_.out_dir) / ("checkpoint-" + std::to_string(step_))).string();
+      on_progress(sv);
+    }
+  }
+  elapsed_before_ += seconds_since(t0);
+  save_checkpoint();
+  save_final();
+  summary.steps = step_;
+  summary.final_dir = config_.out_dir;
+  ProgressEvent done;
+  done.kind = ProgressEvent::Kind::Done;
+  done.step = step_;
+  done.total_steps = config_.total_steps;
+  done.elapsed_s = elapsed_before_;
+  done.path = (fs::path(config_.out_dir) / ("checkpoint-" + std::to_string(step_))).string();
+  on_progress(done);
+  return summary;
+}
+
+}  // namespace bert

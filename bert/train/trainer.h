@@ -1,0 +1,124 @@
+// trainer.h — the pretraining loop: gradient accumulation, global-norm clipping, AdamW with a
+// warmup+decay schedule, periodic evaluation, metrics, atomic checkpoints that keep the last K,
+// exact resume, stop on request (SIGINT) after the current step, and a clear stop on NaN/inf.
+//
+// Determinism: dropout masks use seed mix(seed, micro_step), the data stream is seekable and
+// the optimizer state is saved in full, so a run stopped at step k and resumed gives the same
+// losses as one never stopped (bit-identical on the same thread count).
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bert/checkpoint.h"
+#include "bert/data/instances.h"
+#include "bert/model/task_models.h"
+#include "bert/train/metrics.h"
+#include "nn/optim/schedule.h"
+
+namespace bert {
+
+// The architecture each objective (bert/data/instances.h) trains.
+Architecture architecture_for(Objective o);
+
+struct TrainConfig {
+  Objective objective = Objective::mlm_nsp;
+  int64_t batch_size = 32;
+  int64_t seq_len = 128;
+  int64_t grad_accum = 1;
+  int64_t total_steps = 1000;  // optimizer updates
+  double max_minutes = 0;      // > 0: also stop after this much wall time
+  double lr = 1e-4;
+  int64_t warmup_steps = 100;
+  std::string schedule = "linear";
+  double weight_decay = 0.01;
+  double max_grad_norm = 1.0;
+  uint64_t seed = 42;
+  int64_t eval_every = 200;   // 0: only at the end
+  int64_t save_every = 500;   // 0: only at the end
+  int64_t log_every = 10;
+  int64_t keep_checkpoints = 2;
+  std::string out_dir = "runs/default";
+  std::string vocab_path;      // copied into every checkpoint
+  bool lower_case = true;
+  std::vector<std::string> corpus;  // recorded for resume (the app rebuilds the data from it)
+  std::string data_options;         // the data stream's own settings (JSON text), for resume
+
+  // JSON text of every field (stored in trainer_state.json).
+  std::string to_json() const;
+  static TrainConfig from_json(const std::string& text);
+};
+
+// Where the batches come from. next_* produce the training stream in order; position()/seek()
+// save and restore its place exactly; eval_* are fixed held-out batches (may be empty).
+struct DataFeed {
+  std::function<MaskedLMBatch()> next_masked;
+  std::function<CausalLMBatch()> next_causal;
+  std::function<std::string()> position;
+  std::function<void(const std::string&)> seek;
+  std::vector<MaskedLMBatch> eval_masked;
+  std::vector<CausalLMBatch> eval_causal;
+};
+
+// Averages over one evaluation pass.
+struct EvalResult {
+  double loss = 0, perplexity = 0, mlm_acc = 0, nsp_acc = 0;  // mlm_acc = next-token acc for clm
+  int64_t predictions = 0;
+};
+
+// What the trainer reports to its caller (progress lines, summaries).
+struct ProgressEvent {
+  enum class Kind { Step, Eval, Saved, Done } kind = Kind::Step;
+  int64_t step = 0, total_steps = 0;
+  double loss = 0, mlm_acc = 0, nsp_acc = 0, lr = 0, tokens_per_s = 0, eta_s = 0, elapsed_s = 0;
+  EvalResult eval;
+  std::string path;  // Saved: the checkpoint directory
+};
+
+struct TrainSummary {
+  int64_t steps = 0;
+  bool interrupted = false;
+  std::string final_dir;     // where the final model is (out_dir)
+  EvalResult last_eval;
+  bool evaluated = false;
+};
+
+class Trainer {
+ public:
+  // `model` holds the architecture for config.objective, freshly initialised or loaded.
+  Trainer(LoadedModel& model, TrainConfig config, DataFeed feed);
+  ~Trainer();
+  // Restores weights, optimizer, step, data position and metrics from a checkpoint directory, or
+  // from the newest checkpoint-N inside a run directory.
+  void resume(const std::string& dir);
+  // Trains until total_steps, the time limit, or request_stop(); saves and returns a summary.
+  TrainSummary run(const std::function<void(const ProgressEvent&)>& on_progress);
+  // Evaluates on the feed's held-out batches (eval mode, no grad).
+  EvalResult evaluate();
+  int64_t step() const { return step_; }
+
+  // Asks every running trainer to stop after its current step (async-signal-safe).
+  static void request_stop();
+  static bool stop_requested();
+
+  // The newest complete checkpoint-N directory inside a run directory ("" when none).
+  static std::string latest_checkpoint(const std::string& run_dir);
+
+ private:
+  struct StepStats { double loss = 0, mlm_acc = 0, nsp_acc = 0; int64_t tokens = 0; };
+  StepStats train_step();
+  void save_checkpoint();
+  void save_final();
+
+  LoadedModel& model_;
+  TrainConfig config_;
+  DataFeed feed_;
+  nn::LrSchedule schedule_;
+  int64_t step_ = 0;
+  double elapsed_before_ = 0;  // seconds spent in earlier sessions of this run
+  int64_t tokens_seen_ = 0;
+  struct Optimizer;
+  std::unique_ptr<Optimizer> opt_;
+};
+
+}  // namespace bert

@@ -1,0 +1,12 @@
+// clip.h — global-norm gradient clipping over the flat gradient buffer.
+#pragma once
+#include "nn/module.h"
+
+namespace nn {
+
+// Returns ‖g‖₂ over every gradient; when it exceeds max_norm, scales all gradients by
+// max_norm/‖g‖ (PyTorch's clip_grad_norm_, coefficient max_norm/(‖g‖ + 1e-6)). A non-finite
+// norm is returned unchanged and nothing is scaled (the caller decides what to do).
+double clip_grad_norm(FlatParameters& params, double max_norm);
+
+}  // namespace nn

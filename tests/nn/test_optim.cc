@@ -1,0 +1,103 @@
+// test_optim.cc — AdamW, SGD, clipping and learning-rate schedules against scalar references.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "nn/linear.h"
+#include "nn/optim/adamw.h"
+#include "nn/optim/clip.h"
+#include "nn/optim/schedule.h"
+#include "nn/optim/sgd.h"
+
+using namespace nn;
+
+namespace {
+// One parameter group of each kind: weight (decayed) and bias (not decayed).
+struct Net : Module {
+  Linear lin{3, 2, true, 0.5f, 1};
+  Net() { register_module("lin", lin); }
+};
+
+// Fills the flat gradient buffer with a fixed pattern depending on the step.
+void fill_grads(FlatParameters& f, int step) {
+  float* g = f.grads.data();
+  for (int64_t i = 0; i < f.grads.numel(); ++i) g[i] = std::sin(0.7f * float(i) + float(step)) * 0.3f;
+}
+}  // namespace
+
+TEST_CASE("AdamW follows PyTorch's update, with decay only on decayed groups", "[optim][adamw]") {
+  for (bool bias_correction : {true, false}) {
+    Net net;
+    FlatParameters& f = net.flatten_parameters(is_no_decay_parameter);
+    const AdamWConfig cfg{0.9f, 0.999f, 1e-6f, 0.01f, bias_correction};
+    AdamW opt(f, cfg);
+    const int64_t n = f.values.numel();
+    std::vector<double> p(f.values.data(), f.values.data() + n), m(n, 0), v(n, 0);
+    const double lr = 0.05;
+    for (int step = 1; step <= 4; ++step) {
+      fill_grads(f, step);
+      const std::vector<float> g = f.grads.to_vector();
+      for (const ParameterGroup& grp : f.groups) {
+        for (int64_t i = grp.offset; i < grp.offset + grp.size; ++i) {
+          const double wd = grp.decay ? 0.01 : 0.0;
+          p[i] *= 1 - lr * wd;
+          m[i] = 0.9 * m[i] + 0.1 * g[i];
+          v[i] = 0.999 * v[i] + 0.001 * double(g[i]) * g[i];
+          const double c1 = bias_correction ? 1 - std::pow(0.9, step) : 1;
+          const double c2 = bias_correction ? 1 - std::pow(0.999, step) : 1;
+          p[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + 1e-6);
+        }
+      }
+      opt.step(static_cast<float>(lr));
+    }
+    CHECK(opt.steps() == 4);
+    for (int64_t i = 0; i < n; ++i) CHECK(f.values.data()[i] == Approx(p[i]).margin(2e-6));
+  }
+}
+
+TEST_CASE("SGD with momentum", "[optim]") {
+  Net net;
+  FlatParameters& f = net.flatten_parameters(is_no_decay_parameter);
+  const std::vector<float> p0 = f.values.to_vector();
+  SGD opt(f, 0.5f);
+  fill_grads(f, 0);
+  const std::vector<float> g = f.grads.to_vector();
+  opt.step(0.1f);
+  opt.step(0.1f);  // same gradient twice: b = g, then b = 1.5 g  ⇒  p = p0 − 0.25 g
+  for (size_t i = 0; i < p0.size(); ++i) CHECK(f.values.data()[i] == Approx(p0[i] - 0.25f * g[i]).margin(1e-6));
+}
+
+TEST_CASE("clip_grad_norm scales to the maximum norm and reports the original", "[optim][clip]") {
+  Net net;
+  FlatParameters& f = net.flatten_parameters(is_no_decay_parameter);
+  float* g = f.grads.data();
+  for (int64_t i = 0; i < f.grads.numel(); ++i) g[i] = 0.f;
+  g[0] = 3.f;
+  g[1] = 4.f;
+  CHECK(clip_grad_norm(f, 10.0) == Approx(5.0));
+  CHECK(g[0] == 3.f);  // under the limit: untouched
+  CHECK(clip_grad_norm(f, 1.0) == Approx(5.0));
+  CHECK(g[0] == Approx(0.6f).epsilon(1e-5));
+  CHECK(g[1] == Approx(0.8f).epsilon(1e-5));
+  g[2] = NAN;
+  CHECK(std::isnan(clip_grad_norm(f, 1.0)));
+}
+
+TEST_CASE("learning-rate schedules match HF's formulas", "[optim][schedule]") {
+  LrSchedule s{LrSchedule::Kind::Linear, 1.0, 10, 110};
+  CHECK(s.lr(0) == 0.0);
+  CHECK(s.lr(5) == Approx(0.5));
+  CHECK(s.lr(10) == Approx(1.0));
+  CHECK(s.lr(60) == Approx(0.5));
+  CHECK(s.lr(110) == 0.0);
+  CHECK(s.lr(500) == 0.0);
+  LrSchedule c{LrSchedule::Kind::Cosine, 2.0, 0, 100};
+  CHECK(c.lr(0) == Approx(2.0));
+  CHECK(c.lr(50) == Approx(1.0));
+  CHECK(c.lr(100) == Approx(0.0).margin(1e-12));
+  LrSchedule k{LrSchedule::Kind::Constant, 3.0, 4, 100};
+  CHECK(k.lr(2) == Approx(1.5));
+  CHECK(k.lr(99) == 3.0);
+  CHECK(parse_schedule_kind("cosine") == LrSchedule::Kind::Cosine);
+  REQUIRE_THROWS_WITH(parse_schedule_kind("step"), Catch::Contains("unknown learning-rate schedule 'step'"));
+}
