@@ -2,6 +2,8 @@
 #include "bert/data/batcher.h"
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstdio>
 #include <numeric>
 #include <utility>
 
@@ -120,14 +122,32 @@ PretrainingStream::PretrainingStream(const Corpus& corpus, MaskingVocab vocab,
 
 PretrainingStream::~PretrainingStream() { stop(); }
 
+std::string format_position(StreamPosition p) {
+  return std::to_string(p.epoch) + ":" + std::to_string(p.index);
+}
+
+StreamPosition parse_position(const std::string& text) {
+  StreamPosition p;
+  char colon = 0, extra = 0;
+  const int n = std::sscanf(text.c_str(), "%" SCNu64 "%c%" SCNu64 "%c", &p.epoch, &colon, &p.index, &extra);
+  const bool digits_only = text.find_first_not_of("0123456789:") == std::string::npos;
+  NN_CHECK(n == 3 && colon == ':' && digits_only, "pretraining stream: bad position '", text,
+           "' (expected epoch:index)");
+  return p;
+}
+
+std::vector<Instance> epoch_instances(const Corpus& corpus, const MaskingVocab& vocab,
+                                      const StreamOptions& options, uint64_t epoch) {
+  const uint64_t pass =
+      options.dynamic_masking ? epoch : epoch % static_cast<uint64_t>(options.dupe_factor);
+  return create_instances(corpus, options.instances, vocab,
+                          nn::mix_seed(nn::mix_seed(options.seed, kPassTag), pass));
+}
+
 PretrainingStream::Epoch PretrainingStream::make_epoch(uint64_t number) const {
-  const uint64_t pass = options_.dynamic_masking
-                            ? number
-                            : number % static_cast<uint64_t>(options_.dupe_factor);
   Epoch epoch;
   epoch.number = number;
-  epoch.instances = create_instances(corpus_, options_.instances, vocab_,
-                                     nn::mix_seed(nn::mix_seed(options_.seed, kPassTag), pass));
+  epoch.instances = epoch_instances(corpus_, vocab_, options_, number);
   epoch.order = epoch_order(epoch.instances.size(),
                             nn::mix_seed(nn::mix_seed(options_.seed, kOrderTag), number));
   return epoch;

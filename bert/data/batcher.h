@@ -23,6 +23,7 @@
 #include <exception>
 #include <mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -71,6 +72,11 @@ struct StreamPosition {
   bool operator==(const StreamPosition&) const = default;
 };
 
+// "epoch:index", e.g. "3:1024" (for trainer_state.json).
+std::string format_position(StreamPosition p);
+// Parses format_position's text; throws nn::Error naming the text when it is malformed.
+StreamPosition parse_position(const std::string& text);
+
 struct StreamOptions {
   InstanceOptions instances;
   BatchOptions batching;
@@ -79,6 +85,11 @@ struct StreamOptions {
   int dupe_factor = 5;           // without dynamic masking: number of fixed passes cycled through
   size_t queue_depth = 4;        // batches built ahead
 };
+
+// The instances of epoch `epoch` of a stream with these options, before the epoch's shuffle
+// (their number gives the steps per epoch).
+std::vector<Instance> epoch_instances(const Corpus& corpus, const MaskingVocab& vocab,
+                                      const StreamOptions& options, uint64_t epoch);
 
 // The training batches, built ahead by a worker thread. Not thread-safe: use one stream from one
 // thread. The corpus must outlive the stream.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <numeric>
 #include <span>
 #include <utility>
 
@@ -135,24 +136,31 @@ void mask_tokens(Instance& inst, const InstanceOptions& options, const MaskingVo
                  nn::Generator& rng) {
   auto& tokens = inst.tokens;
   // Candidate groups of positions: single tokens, or whole words (a "##" piece joins the group of
-  // the token right before it; never across [CLS]/[SEP]).
-  std::vector<std::vector<int32_t>> groups;
+  // the token right before it; never across [CLS]/[SEP]). Group g is candidates[starts[g] …
+  // starts[g+1]); the groups are shuffled through `order`.
+  std::vector<int32_t> candidates, starts;
   for (int32_t i = 0; i < static_cast<int32_t>(tokens.size()); ++i) {
     const int32_t id = tokens[static_cast<size_t>(i)];
     if (id == vocab.cls || id == vocab.sep) continue;
-    const bool joins = options.whole_word_masking && !groups.empty() &&
-                       groups.back().back() == i - 1 && id >= 0 && id < vocab.size &&
+    const bool joins = options.whole_word_masking && !candidates.empty() &&
+                       candidates.back() == i - 1 && id >= 0 && id < vocab.size &&
                        vocab.continues_word[static_cast<size_t>(id)];
-    if (joins) groups.back().push_back(i);
-    else groups.push_back({i});
+    if (!joins) starts.push_back(static_cast<int32_t>(candidates.size()));
+    candidates.push_back(i);
   }
-  shuffle(groups, rng);
+  std::vector<int32_t> order(starts.size());
+  std::iota(order.begin(), order.end(), 0);
+  shuffle(order, rng);
+  starts.push_back(static_cast<int32_t>(candidates.size()));
   const size_t target = static_cast<size_t>(num_to_predict(tokens.size(), options));
   std::vector<std::pair<int32_t, int32_t>> masked;  // (position, original id)
-  for (const auto& group : groups) {
+  for (const int32_t g : order) {
     if (masked.size() >= target) break;
-    if (masked.size() + group.size() > target) continue;
-    for (const int32_t pos : group) {
+    const auto begin = static_cast<size_t>(starts[static_cast<size_t>(g)]);
+    const auto end = static_cast<size_t>(starts[static_cast<size_t>(g) + 1]);
+    if (masked.size() + (end - begin) > target) continue;
+    for (size_t c = begin; c < end; ++c) {
+      const int32_t pos = candidates[c];
       int32_t& token = tokens[static_cast<size_t>(pos)];
       masked.emplace_back(pos, token);
       if (rng.uniform() < 0.8) token = vocab.mask;

@@ -215,3 +215,22 @@ TEST_CASE("eval batches: one fixed pass, last batch may be smaller", "[data][str
   }
   CHECK(rows >= static_cast<int64_t>(corpus.num_documents()));  // every document gives an instance
 }
+
+TEST_CASE("stream: positions as text; epoch sizes", "[data][stream]") {
+  CHECK(format_position({3, 1024}) == "3:1024");
+  CHECK(parse_position("3:1024") == StreamPosition{3, 1024});
+  CHECK(parse_position(format_position({0, 0})) == StreamPosition{0, 0});
+  for (const char* bad : {"", "3", "3:", ":4", "3:4x", "-1:2", "3:4:5", " 3:4"})
+    CHECK_THROWS_WITH(parse_position(bad), Contains("bad position"));
+  const Corpus corpus = small_corpus();
+  const auto v = plain_vocab(10000);
+  const auto o = small_stream_options();
+  const size_t n = epoch_instances(corpus, v, o, 0).size();
+  PretrainingStream s(corpus, v, o);
+  uint64_t seen = 0;
+  while (s.position().epoch == 0) {
+    s.next_batch();
+    seen += o.batching.batch_size;
+  }
+  CHECK(seen - s.position().index == n);  // the batch that crossed into epoch 1 took `index` from it
+}
