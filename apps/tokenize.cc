@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,7 +79,12 @@ Args parse_args(const cli::Args& cl) {
 // Buffered stdout writer (one write per MiB).
 class Output {
  public:
-  ~Output() { flush(); }
+  ~Output() {  // on an error path: keep what was encoded, never throw from here
+    try {
+      flush();
+    } catch (const std::exception&) {
+    }
+  }
   void write(std::string_view s) {
     buf_.append(s);
     if (buf_.size() >= (size_t{1} << 20)) flush();
@@ -180,7 +186,9 @@ class Encoder {
 void encode_input(const std::string& path, Encoder& enc, Output& out) {
   const bool is_stdin = path == "-";
   const std::string name = is_stdin ? "<stdin>" : path;
-  FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
+  const std::unique_ptr<FILE, int (*)(FILE*)> file(is_stdin ? nullptr : std::fopen(path.c_str(), "rb"),
+                                                   &std::fclose);
+  FILE* f = is_stdin ? stdin : file.get();
   if (!f) nn::fail("cannot read '", path, "': ", std::strerror(errno));
   constexpr size_t kBlock = size_t{8} << 20;
   std::string buf;
@@ -192,11 +200,7 @@ void encode_input(const std::string& path, Encoder& enc, Output& out) {
     const size_t got = std::fread(buf.data() + kept, 1, kBlock, f);
     buf.resize(kept + got);
     if (got < kBlock) {
-      if (std::ferror(f)) {
-        const int err = errno;
-        if (!is_stdin) std::fclose(f);
-        nn::fail("cannot read '", name, "': ", std::strerror(err));
-      }
+      if (std::ferror(f)) nn::fail("cannot read '", name, "': ", std::strerror(errno));
       eof = true;
     }
     // Encode up to the last complete line; at end of input, the unterminated rest too.
@@ -208,7 +212,6 @@ void encode_input(const std::string& path, Encoder& enc, Output& out) {
     line += static_cast<size_t>(std::count(buf.data(), buf.data() + cut, '\n'));
     buf.erase(0, cut);
   }
-  if (!is_stdin) std::fclose(f);
 }
 
 int run_encode(const Args& args) {
