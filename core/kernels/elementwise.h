@@ -36,7 +36,8 @@ void binary_broadcast(Binary op, const float* a, std::span<const int64_t> a_stri
 // y[i] = f(x[i]) (n elements). Exp/Log/Tanh follow std:: at the edges (overflow to inf,
 // log(0) = −inf, log(<0) = NaN, NaN in → NaN out). Gelu is the erf form x·Φ(x), Φ the standard
 // normal CDF: within 4 ulp relative everywhere, the negative tail included (plus the rounding
-// of −x²/2 there: 2e-6 relative at x = −8, where GELU is −5e-15).
+// of −x²/2 there: 2e-6 relative at x = −8, where GELU is −5e-15); below x ≈ −13.1, where
+// |GELU| < 1e-36, it returns 0.
 void unary(Unary op, const float* x, float* y, int64_t n);
 
 // gx[i] = gy[i]·(Φ(x) + x·φ(x)) with φ the standard normal density (d gelu / dx).
