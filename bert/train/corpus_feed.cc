@@ -1,15 +1,129 @@
-// corpus_feed.cc — placeholder until the data pipeline lands.
+// corpus_feed.cc — corpus + vocabulary + PretrainingStream behind the trainer's DataFeed.
 #include "bert/train/corpus_feed.h"
 
-namespace bert {
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 
-std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>&, const std::string&, int64_t,
-                                             TrainConfig&, double) {
-  nn::fail("pretrain: corpus training is not wired yet; use --synthetic");
+#include "bert/data/batcher.h"
+#include "bert/data/corpus.h"
+#include "bert/tokenizer/trainer.h"
+
+namespace bert {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+class StreamFeed : public CorpusFeed {
+ public:
+  StreamFeed(Tokenizer tokenizer, LoadedCorpus corpus, StreamOptions options)
+      : tokenizer_(std::move(tokenizer)), corpus_(std::move(corpus)), options_(std::move(options)),
+        vocab_(MaskingVocab::from_vocab(tokenizer_.vocab())) {}
+
+  int64_t vocab_size() const override { return static_cast<int64_t>(tokenizer_.vocab().size()); }
+
+  int64_t steps_for_epochs(int64_t epochs) const override {
+    const size_t per_epoch = epoch_instances(corpus_.train, vocab_, options_, 0).size();
+    const int64_t per_step = static_cast<int64_t>(options_.batching.batch_size);
+    return std::max<int64_t>(1, (static_cast<int64_t>(per_epoch) * epochs + per_step - 1) / per_step);
+  }
+
+  DataFeed feed(const TrainConfig& cfg) override {
+    stream_ = std::make_unique<PretrainingStream>(corpus_.train, vocab_, options_);
+    DataFeed f;
+    PretrainingStream* s = stream_.get();
+    f.next_masked = [s] { return s->next_batch().masked; };
+    f.next_causal = [s] { return s->next_batch().causal; };
+    f.position = [s] { return format_position(s->position()); };
+    f.seek = [s](const std::string& p) { s->seek(p.empty() ? StreamPosition{} : parse_position(p)); };
+    if (corpus_.eval.num_documents() > 0) {
+      for (PretrainingBatch& b : make_eval_batches(corpus_.eval, vocab_, options_.instances, options_.batching,
+                                                   cfg.seed ^ 0xE7A1u)) {
+        if (cfg.objective == Objective::clm) f.eval_causal.push_back(std::move(b.causal));
+        else f.eval_masked.push_back(std::move(b.masked));
+      }
+    }
+    return f;
+  }
+
+ private:
+  Tokenizer tokenizer_;
+  LoadedCorpus corpus_;
+  StreamOptions options_;
+  MaskingVocab vocab_;
+  std::unique_ptr<PretrainingStream> stream_;
+};
+
+// The stream settings recorded in TrainConfig::data_options.
+StreamOptions stream_options(const TrainConfig& cfg, const json& j) {
+  StreamOptions o;
+  o.instances.objective = cfg.objective;
+  o.instances.max_seq_length = static_cast<int>(cfg.seq_len);
+  o.instances.whole_word_masking = j.value("whole_word_masking", false);
+  o.batching.batch_size = static_cast<size_t>(cfg.batch_size);
+  o.seed = cfg.seed;
+  o.dynamic_masking = j.value("dynamic_masking", true);
+  return o;
 }
 
-std::unique_ptr<CorpusFeed> CorpusFeed::reopen(const TrainConfig&) { nn::fail("pretrain: corpus resume not wired yet"); }
+std::unique_ptr<CorpusFeed> build(const TrainConfig& cfg) {
+  const json j = json::parse(cfg.data_options);
+  Tokenizer tokenizer = Tokenizer::load(cfg.vocab_path, cfg.lower_case);
+  CorpusOptions co;
+  co.eval_fraction = j.value("eval_fraction", 0.02);
+  co.split_seed = j.value("split_seed", uint64_t{0});
+  std::fprintf(stderr, "reading and tokenizing %zu corpus path(s)…\n", cfg.corpus.size());
+  LoadedCorpus corpus = load_corpus(cfg.corpus, tokenizer, co);
+  const CorpusStats& s = corpus.stats;
+  std::fprintf(stderr, "corpus: %zu files, %.1f MB, %zu documents (%zu held out), %zu sentences, %zu tokens%s\n",
+               s.files, static_cast<double>(s.bytes) / 1e6, s.documents, s.eval_documents, s.sentences, s.tokens,
+               s.invalid_utf8_lines ? " (invalid UTF-8 replaced)" : "");
+  if (s.invalid_utf8_lines)
+    std::fprintf(stderr, "warning: %zu lines had invalid UTF-8; the bad bytes were replaced\n", s.invalid_utf8_lines);
+  return std::make_unique<StreamFeed>(std::move(tokenizer), std::move(corpus), stream_options(cfg, j));
+}
 
-std::string default_corpus_path() { return ""; }
+}  // namespace
+
+std::string default_corpus_path() {
+  const std::vector<fs::path> candidates = {fs::path("data/foldoc/foldoc.txt"),
+                                            fs::path(NNBERT_SOURCE_DIR) / "data/foldoc/foldoc.txt"};
+  for (const fs::path& p : candidates)
+    if (fs::exists(p)) return p.string();
+  return "";
+}
+
+std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& paths, const std::string& vocab_path,
+                                             int64_t vocab_size, TrainConfig& cfg, double eval_fraction) {
+  cfg.corpus = paths;
+  if (cfg.corpus.empty()) {
+    const std::string def = default_corpus_path();
+    NN_CHECK(!def.empty(), "no --corpus given and the default corpus is missing: run scripts/get-corpus.sh "
+                           "(it fetches FOLDOC into data/foldoc/foldoc.txt), or pass --corpus PATH");
+    cfg.corpus = {def};
+  }
+  for (std::string& p : cfg.corpus) p = fs::absolute(p).string();
+  std::error_code ec;
+  fs::create_directories(cfg.out_dir, ec);
+  NN_CHECK(!ec, cfg.out_dir, ": cannot create the output directory: ", ec.message());
+  if (vocab_path.empty()) {
+    cfg.vocab_path = fs::absolute(fs::path(cfg.out_dir) / "vocab.txt").string();
+    std::fprintf(stderr, "training a WordPiece vocabulary of %lld tokens on the corpus…\n",
+                 static_cast<long long>(vocab_size));
+    TrainerOptions to;
+    to.vocab_size = static_cast<size_t>(vocab_size);
+    to.lower_case = cfg.lower_case;
+    const std::vector<std::string> files = corpus_files(cfg.corpus);
+    write_vocab(cfg.vocab_path, train_wordpiece(std::span<const std::string>(files), to));
+  } else {
+    cfg.vocab_path = fs::absolute(vocab_path).string();
+  }
+  cfg.data_options = json{{"eval_fraction", eval_fraction}, {"split_seed", cfg.seed}, {"dynamic_masking", true},
+                          {"whole_word_masking", false}}.dump();
+  return build(cfg);
+}
+
+std::unique_ptr<CorpusFeed> CorpusFeed::reopen(const TrainConfig& cfg) { return build(cfg); }
 
 }  // namespace bert
