@@ -1,0 +1,102 @@
+// bench_attention.cc — fused attention at bert-base training shapes, B=8, H=12, T=S=128, D=64,
+// with a padding mask (last quarter of every sequence), q, k, v in the BERT layer's layout
+// ((B,T,H,D) activations permuted to (B,H,T,D)). The PyTorch side is
+// bench/vs_torch/ops_matmul_attention.py.
+//
+//   NNBERT_THREADS=2 <build>/bench/bench_core --benchmark_filter='Attention'
+//
+// GFLOP/s counts the GEMMs only, as for PyTorch: forward 4·B·H·T·S·D (QKᵀ and P·V), backward
+// twice that (dV, dP, dQ, dK), forward+backward three times. Backward calls the recorded node's
+// backward on a graph built once (like torch.autograd.grad with retain_graph).
+// BM_AttentionKernelBackward compares the two backward strategies of the kernel: probabilities
+// kept by the forward (keep=1) against recomputed from the log-sum-exp (keep=0).
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/kernels/attention.h"
+#include "core/ops.h"
+
+namespace {
+
+using nn::Tensor;
+constexpr int64_t kB = 8, kH = 12, kT = 128, kD = 64;
+
+// Sets the GFLOP/s counter from flops per iteration.
+void set_flops(benchmark::State& state, double flops) {
+  state.counters["GFLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+constexpr double kForwardFlops = 4.0 * kB * kH * kT * kT * kD;
+
+// q, k, v (B,H,T,D) as permuted (B,T,H,D) activations, and the (B,S) padding mask.
+struct Inputs {
+  Tensor q, k, v, mask;
+  explicit Inputs(bool grad) {
+    Tensor* qkv[] = {&q, &k, &v};
+    for (int i = 0; i < 3; ++i) {
+      Tensor x = Tensor::randn({kB, kT, kH, kD}, 1 + i);
+      if (grad) x.requires_grad_();
+      *qkv[i] = nn::permute(x, {0, 2, 1, 3});
+    }
+    std::vector<float> m(kB * kT, 0.f);
+    for (int64_t b = 0; b < kB; ++b)
+      for (int64_t j = kT * 3 / 4; j < kT; ++j) m[b * kT + j] = -10000.f;
+    mask = Tensor::from_data({kB, kT}, m);
+  }
+};
+
+void BM_AttentionForward(benchmark::State& state) {
+  const Inputs in(false);
+  for (auto _ : state) benchmark::DoNotOptimize(nn::attention(in.q, in.k, in.v, in.mask, false).data());
+  set_flops(state, kForwardFlops);
+}
+
+void BM_AttentionBackward(benchmark::State& state) {
+  const Inputs in(true);
+  const Tensor y = nn::attention(in.q, in.k, in.v, in.mask, false);
+  const Tensor gy = Tensor::randn(y.shape(), 9);
+  nn::NoGradGuard no_grad;  // as in the engine
+  for (auto _ : state) benchmark::DoNotOptimize(y.grad_fn()->backward(gy)[0].data());
+  set_flops(state, 2 * kForwardFlops);
+}
+
+void BM_AttentionForwardBackward(benchmark::State& state) {
+  const Inputs in(true);
+  const Tensor gy = Tensor::randn({kB, kH, kT, kD}, 9);
+  for (auto _ : state) {
+    const Tensor y = nn::attention(in.q, in.k, in.v, in.mask, false);
+    nn::NoGradGuard no_grad;
+    benchmark::DoNotOptimize(y.grad_fn()->backward(gy)[0].data());
+  }
+  set_flops(state, 3 * kForwardFlops);
+}
+
+// The kernel's backward with kept (range(0) == 1) or recomputed (0) probabilities.
+void BM_AttentionKernelBackward(benchmark::State& state) {
+  const bool keep = state.range(0) == 1;
+  const Inputs in(false);
+  const nn::kernels::AttentionDims dims{kB, kH, kT, kT, kD, in.mask.data(), false};
+  const nn::kernels::HeadsLayout l{kT * kH * kD, kD, kH * kD};  // (B,T,H,D) memory
+  Tensor out = Tensor::empty({kB, kT, kH, kD}), lse = Tensor::empty({kB, kH, kT});
+  Tensor probs = Tensor::empty({kB, kH, kT, kT}), gy = Tensor::randn({kB, kT, kH, kD}, 9);
+  std::vector<Tensor> grads;
+  for (int i = 0; i < 3; ++i) grads.push_back(Tensor::empty({kB, kT, kH, kD}));
+  nn::kernels::attention_forward(dims, in.q.data(), l, in.k.data(), l, in.v.data(), l, out.data(), l, lse.data(),
+                                 probs.data());
+  for (auto _ : state) {
+    nn::kernels::attention_backward(dims, in.q.data(), l, in.k.data(), l, in.v.data(), l, out.data(), l, gy.data(),
+                                    l, lse.data(), keep ? probs.data() : nullptr, grads[0].data(), l,
+                                    grads[1].data(), l, grads[2].data(), l);
+    benchmark::DoNotOptimize(grads[0].data());
+  }
+  set_flops(state, 2 * kForwardFlops);
+}
+
+BENCHMARK(BM_AttentionForward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionForwardBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionKernelBackward)->ArgName("keep")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace

@@ -1,0 +1,44 @@
+// kernels/attention.h — fused scaled-dot-product attention, forward and backward, over
+// (B, H, T, D) queries and (B, H, S, D) keys/values.
+//
+// One (batch, head) pair at a time, a block of query rows at a time: scores = Q·Kᵀ/√D + mask
+// (a block of rows × S keys, never the whole (B,H,T,S) tensor unless the caller asks to keep the
+// probabilities), row softmax, then ·V. GEMMs go through kernels::gemm inside the OpenMP region
+// (single-threaded there, see gemm.h); the row passes are Highway kernels.
+#pragma once
+#include <cstdint>
+
+namespace nn::kernels {
+
+// A (B, H, rows, D) array whose last dim is contiguous: element (b, h, i, d) is at
+// data[b·batch + h·head + i·row + d], with row ≥ D.
+struct HeadsLayout {
+  int64_t batch = 0, head = 0, row = 0;
+};
+
+// Sizes and options shared by forward and backward. mask, if not null, is additive (B, S)
+// contiguous, added to every query row; causal lets query i see keys 0 .. i + S − T.
+struct AttentionDims {
+  int64_t B = 0, H = 0, T = 0, S = 0, D = 0;
+  const float* mask = nullptr;
+  bool causal = false;
+};
+
+// out = softmax(q·kᵀ/√D + mask)·v. q (B,H,T,D), k and v (B,H,S,D), out (B,H,T,D) in their
+// layouts. Writes lse (B,H,T) contiguous: the log-sum-exp of each row's masked scores (+inf for
+// a row whose keys are all masked: its output is 0). If probs is not null it also keeps the
+// probabilities there, (B,H,T,S) contiguous.
+void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq, const float* k,
+                       HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
+                       float* lse, float* probs);
+
+// Gradients dq (B,H,T,D), dk, dv (B,H,S,D) (overwritten) of attention_forward given dout
+// (B,H,T,D), the forward's out and lse, and its probs when it kept them (null: the
+// probabilities are recomputed from q, k, mask and lse).
+void attention_backward(const AttentionDims& dims, const float* q, HeadsLayout lq, const float* k,
+                        HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
+                        HeadsLayout lo, const float* dout, HeadsLayout ldo, const float* lse,
+                        const float* probs, float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk,
+                        float* dv, HeadsLayout ldv);
+
+}  // namespace nn::kernels

@@ -1,0 +1,33 @@
+// kernels/gemm.h — the one GEMM interface of the core (single precision, row-major).
+//
+// Every matrix product of nnbert goes through gemm()/gemm_batched(): transposes are BLAS flags,
+// never copies. Backend: OpenBLAS cblas_sgemm (the OpenMP build, pinned by rpath in meson.build);
+// gemm.cc keeps the backend call in one function so a second backend (oneDNN) can sit beside it.
+//
+// Threads: with the OpenMP OpenBLAS a call made outside a parallel region uses all nn threads.
+// Do not call these with a multithreaded BLAS from inside an OpenMP parallel region (the cores
+// would be oversubscribed). The OpenMP OpenBLAS build checks omp_in_parallel() and runs
+// single-threaded there, which is what the attention kernel relies on for its per-head GEMMs;
+// a pthread OpenBLAS build would not.
+#pragma once
+#include <cstdint>
+
+namespace nn::kernels {
+
+// C = alpha·op(A)·op(B) + beta·C, all row-major. op(A) is (M,K): A is (M,K) with row stride
+// lda ≥ K, or (K,M) with lda ≥ M when trans_a. op(B) is (K,N): B is (K,N) with ldb ≥ N, or
+// (N,K) with ldb ≥ K when trans_b. C is (M,N) with ldc ≥ N. K == 0 gives C = beta·C
+// (beta == 0 writes zeros, whatever C held); M == 0 or N == 0 does nothing.
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+          int64_t ldc);
+
+// `batch` independent gemm() calls: matrix n of A starts at A + n·stride_a (likewise B, C).
+// A stride of 0 shares one matrix across the batch. Small products run in parallel over the
+// batch (one single-threaded GEMM per thread), large ones one after the other, each threaded.
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  float alpha, const float* A, int64_t lda, int64_t stride_a, const float* B,
+                  int64_t ldb, int64_t stride_b, float beta, float* C, int64_t ldc,
+                  int64_t stride_c);
+
+}  // namespace nn::kernels

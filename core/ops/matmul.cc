@@ -1,0 +1,221 @@
+// ops/matmul.cc — matmul (2-D and batched 3-D/4-D, transposes by flag) and linear, with their
+// backward. Every product is one call into kernels::gemm / gemm_batched.
+//
+// No transposing copies: an operand whose last two dims are row-major goes to BLAS as is, one
+// whose last two dims are column-major (a transposed view) goes with the BLAS flag flipped; only
+// other layouts are made contiguous. A batch of matrices shared-B style (B 2-D) with a row-major
+// A becomes one big GEMM with the batch folded into M.
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "core/autograd.h"
+#include "core/kernels/gemm.h"
+#include "core/ops.h"
+
+namespace nn {
+namespace {
+
+// A stack of matrices as BLAS reads them. The logical matrix op(X) is (rows, cols); matrix n
+// starts at data + n·batch_stride (0: one matrix shared by the whole batch). In memory each is
+// row-major (rows, cols) with row stride ld, or, when trans, row-major (cols, rows).
+struct Mats {
+  Tensor keep;  // the tensor `data` points into (keeps the storage alive)
+  const float* data = nullptr;
+  int64_t rows = 0, cols = 0;
+  int64_t ld = 1;
+  int64_t batch_stride = 0;
+  bool trans = false;
+};
+
+// The same memory read as op(X)ᵀ: the BLAS flag toggles, nothing is copied.
+Mats transposed(Mats m) {
+  std::swap(m.rows, m.cols);
+  m.trans = !m.trans;
+  return m;
+}
+
+// x's last two dims (r, c) as BLAS matrices when x's layout allows it: each matrix row-major or
+// column-major with a valid leading dimension, and the batch dims collapsible to one stride.
+std::optional<Mats> blas_layout(const Tensor& x) {
+  const size_t n = x.shape().size();
+  const int64_t r = x.shape()[n - 2], c = x.shape()[n - 1];
+  const int64_t sr = x.strides()[n - 2], sc = x.strides()[n - 1];
+  Mats m{x, x.data(), r, c};
+  if (x.numel() == 0) {
+    m.ld = std::max<int64_t>(c, 1);  // never read: an empty product reads no operand
+    return m;
+  }
+  if ((c == 1 || sc == 1) && (r == 1 || sr >= c)) {
+    m.ld = r == 1 ? c : sr;  // row-major
+  } else if ((r == 1 || sr == 1) && (c == 1 || sc >= r)) {
+    m.ld = c == 1 ? r : sc;  // column-major: memory is the row-major transpose
+    m.trans = true;
+  } else {
+    return std::nullopt;
+  }
+  // Batch dims, innermost first: each must step by (stride of the one inside) × (its size).
+  int64_t count = 1;
+  for (size_t d = n - 2; d-- > 0;) {
+    const int64_t size = x.shape()[d], stride = x.strides()[d];
+    if (size == 1) continue;
+    if (count == 1) m.batch_stride = stride;
+    else if (stride != m.batch_stride * count) return std::nullopt;
+    count *= size;
+  }
+  return m;
+}
+
+// op(x) for BLAS: x's own memory when possible, else a contiguous copy (never recorded).
+Mats as_mats(const Tensor& x, bool trans) {
+  const Tensor plain = x.detach();
+  std::optional<Mats> m = blas_layout(plain);
+  if (!m) m = blas_layout(plain.contiguous());
+  return trans ? transposed(*m) : *m;
+}
+
+// C_n = X_n·Y_n for n < batch into contiguous C (batch, X.rows, Y.cols). A shared Y with a
+// row-major, evenly stacked X is one GEMM with the batch folded into M.
+void product(const Mats& X, const Mats& Y, int64_t batch, float* C) {
+  const int64_t M = X.rows, K = X.cols, N = Y.cols;
+  if (Y.batch_stride == 0 && !X.trans && (batch == 1 || X.batch_stride == M * X.ld)) {
+    kernels::gemm(false, Y.trans, batch * M, N, K, 1.f, X.data, X.ld, Y.data, Y.ld, 0.f, C, N);
+  } else {
+    kernels::gemm_batched(batch, X.trans, Y.trans, M, N, K, 1.f, X.data, X.ld, X.batch_stride, Y.data,
+                          Y.ld, Y.batch_stride, 0.f, C, N, M * N);
+  }
+}
+
+// C = Σ_n X_n·Y_n (X.rows, Y.cols). When the summed dim of every X_n and Y_n is a run of memory
+// rows evenly stacked across the batch, the sum is one GEMM with the batch folded into K.
+void summed_product(const Mats& X, const Mats& Y, int64_t batch, float* C) {
+  const int64_t M = X.rows, K = X.cols, N = Y.cols;
+  if (batch == 0 || (X.trans && !Y.trans && X.batch_stride == K * X.ld && Y.batch_stride == K * Y.ld)) {
+    kernels::gemm(X.trans, Y.trans, M, N, batch * K, 1.f, X.data, X.ld, Y.data, Y.ld, 0.f, C, N);
+    return;
+  }
+  for (int64_t n = 0; n < batch; ++n)
+    kernels::gemm(X.trans, Y.trans, M, N, K, 1.f, X.data + n * X.batch_stride, X.ld,
+                  Y.data + n * Y.batch_stride, Y.ld, n == 0 ? 0.f : 1.f, C, N);
+}
+
+// out[j] = Σ_i g[i, j] for g (rows, cols) row-major; each column sums its rows in order.
+void column_sums(const float* g, int64_t rows, int64_t cols, float* out) {
+  constexpr int64_t kBlock = 64;  // columns per task: one cache line of every row per step
+#pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
+  for (int64_t j0 = 0; j0 < cols; j0 += kBlock) {
+    const int64_t j1 = std::min(cols, j0 + kBlock);
+    std::fill(out + j0, out + j1, 0.f);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = j0; j < j1; ++j) out[j] += g[i * cols + j];
+  }
+}
+
+// Shape with the last dim replaced by n.
+Shape with_last(Shape s, int64_t n) {
+  s.back() = n;
+  return s;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  NN_CHECK(a.dtype() == DType::F32 && b.dtype() == DType::F32, "matmul: shapes ", a.shape(), " and ",
+           b.shape(), " must both be F32");
+  NN_CHECK(a.dim() >= 2 && a.dim() <= 4 && b.dim() >= 2 && b.dim() <= 4, "matmul: shapes ", a.shape(),
+           " and ", b.shape(), " must have rank 2 to 4");
+  const bool shared_b = b.dim() == 2;
+  const Shape batch_dims(a.shape().begin(), a.shape().end() - 2);
+  NN_CHECK(shared_b || Shape(b.shape().begin(), b.shape().end() - 2) == batch_dims, "matmul: shapes ",
+           a.shape(), " and ", b.shape(), " do not match: batch dims differ (B must share A's batch dims or be 2-D)");
+  const Mats A = as_mats(a, trans_a), B = as_mats(b, trans_b);
+  NN_CHECK(A.cols == B.rows, "matmul: shapes ", a.shape(), " and ", b.shape(), " do not match (inner dims ",
+           A.cols, " and ", B.rows, " with trans_a=", trans_a, ", trans_b=", trans_b, ")");
+  const int64_t batch = shape_numel(batch_dims);
+  Shape out_shape = batch_dims;
+  out_shape.push_back(A.rows);
+  out_shape.push_back(B.cols);
+  Tensor c = Tensor::empty(out_shape);
+  product(A, B, batch, c.data());
+
+  if (needs_grad({&a, &b})) {
+    // C = Â·B̂ with Â = op(A), B̂ = op(B)  ⇒  dÂ = dC·B̂ᵀ, dB̂ = Âᵀ·dC. For a transposed operand
+    // the gradient is the transpose: dA = (dC·B̂ᵀ)ᵀ = B̂·dCᵀ, dB = (Âᵀ·dC)ᵀ = dCᵀ·Â. A 2-D B
+    // shared across the batch gets the sum over the batch of its per-matrix gradients.
+    record(c, "matmul", {a, b},
+           [A, B, batch, shared_b, trans_a, trans_b, a_shape = a.shape(), b_shape = b.shape(),
+            need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& gc) {
+             const Mats G = as_mats(gc, false);
+             Tensor ga, gb;
+             if (need_a) {
+               ga = Tensor::empty(a_shape);
+               if (trans_a) product(B, transposed(G), batch, ga.data());
+               else product(G, transposed(B), batch, ga.data());
+             }
+             if (need_b) {
+               gb = Tensor::empty(b_shape);
+               const Mats X = trans_b ? transposed(G) : transposed(A);
+               const Mats Y = trans_b ? A : G;
+               if (shared_b) summed_product(X, Y, batch, gb.data());
+               else product(X, Y, batch, gb.data());
+             }
+             return std::vector<Tensor>{ga, gb};
+           });
+  }
+  return c;
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  NN_CHECK(x.dtype() == DType::F32 && w.dtype() == DType::F32 && x.dim() >= 1 && w.dim() == 2 &&
+               x.size(-1) == w.size(1),
+           "linear: input ", x.shape(), " and weight ", w.shape(), " do not match (need x (..., in), W (out, in))");
+  const int64_t in = w.size(1), out = w.size(0);
+  NN_CHECK(!b.defined() || (b.dtype() == DType::F32 && b.shape() == Shape{out}), "linear: bias ",
+           b.defined() ? b.shape() : Shape{}, " does not match weight ", w.shape(), " (need bias (out))");
+  const Tensor xc = x.detach().contiguous();
+  const int64_t rows = in == 0 ? shape_numel(with_last(x.shape(), 1)) : x.numel() / in;
+  const Mats Wt = as_mats(w, true);  // op(W) = Wᵀ (in, out)
+  Tensor y = Tensor::empty(with_last(x.shape(), out));
+  // Bias fused into the GEMM: C starts as the broadcast bias and the GEMM adds with beta = 1.
+  float beta = 0.f;
+  if (b.defined()) {
+    const Tensor bc = b.detach().contiguous();
+    float* yp = y.data();
+    const float* bp = bc.data();
+#pragma omp parallel for schedule(static) if (rows * out > (1 << 16))
+    for (int64_t i = 0; i < rows; ++i) std::copy(bp, bp + out, yp + i * out);
+    beta = 1.f;
+  }
+  kernels::gemm(false, Wt.trans, rows, out, in, 1.f, xc.data(), std::max<int64_t>(in, 1), Wt.data, Wt.ld,
+                beta, y.data(), std::max<int64_t>(out, 1));
+
+  if (needs_grad({&x, &w, &b})) {
+    // y = x·Wᵀ + b over rows r  ⇒  dx = dy·W, dW = Σ_r dy_rᵀ x_r = dyᵀ·x (one GEMM over all
+    // rows), db = Σ_r dy_r.
+    record(y, "linear", {x, w, b},
+           [xc, Wt, rows, in, out, x_shape = x.shape(), need_x = x.requires_grad(),
+            need_w = w.requires_grad(), need_b = b.defined() && b.requires_grad()](const Tensor& gy) {
+             const Tensor g = gy.contiguous();
+             const int64_t ldg = std::max<int64_t>(out, 1), ldx = std::max<int64_t>(in, 1);
+             Tensor gx, gw, gb;
+             if (need_x) {
+               gx = Tensor::empty(x_shape);
+               kernels::gemm(false, !Wt.trans, rows, in, out, 1.f, g.data(), ldg, Wt.data, Wt.ld, 0.f,
+                             gx.data(), ldx);
+             }
+             if (need_w) {
+               gw = Tensor::empty({out, in});
+               kernels::gemm(true, false, out, in, rows, 1.f, g.data(), ldg, xc.data(), ldx, 0.f,
+                             gw.data(), ldx);
+             }
+             if (need_b) {
+               gb = Tensor::empty({out});
+               column_sums(g.data(), rows, out, gb.data());
+             }
+             return std::vector<Tensor>{gx, gw, gb};
+           });
+  }
+  return y;
+}
+
+}  // namespace nn

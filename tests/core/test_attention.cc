@@ -1,0 +1,206 @@
+// test_attention.cc — fused attention against a naive softmax(QKᵀ/√D + mask)·V in double, on
+// every compiled Highway target: padding masks, causal with S ≠ T, query blocks, strided inputs,
+// fully masked rows; gradients of q, k, v by central differences; both backward paths (kept
+// probabilities and recomputed ones) agree; errors.
+#include <catch2/catch.hpp>
+#include <hwy/targets.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "core/kernels/attention.h"
+#include "core/ops.h"
+#include "tests/support/gradcheck.h"
+
+using namespace nn;
+using nn::testing::check_close;
+using nn::testing::check_gradients;
+using nn::testing::param;
+
+namespace {
+
+// Runs fn once per compiled Highway target (and restores the default choice after).
+void for_each_target(const std::function<void()>& fn) {
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    INFO("target " << hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    fn();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+// softmax(q·kᵀ/√D + mask)·v in double; a row with no visible finite score gives 0.
+std::vector<float> naive_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                                   bool causal) {
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3), S = k.size(2);
+  const std::vector<float> qv = q.to_vector(), kv = k.to_vector(), vv = v.to_vector();
+  const std::vector<float> mv = mask.defined() ? mask.to_vector() : std::vector<float>(B * S, 0.f);
+  std::vector<float> out;
+  for (int64_t bh = 0; bh < B * H; ++bh)
+    for (int64_t i = 0; i < T; ++i) {
+      std::vector<double> s(S, -INFINITY);
+      double mx = -INFINITY;
+      for (int64_t j = 0; j < S; ++j) {
+        if (causal && j > i + S - T) continue;
+        double dot = 0;
+        for (int64_t d = 0; d < D; ++d) dot += static_cast<double>(qv[(bh * T + i) * D + d]) * kv[(bh * S + j) * D + d];
+        s[j] = dot / std::sqrt(static_cast<double>(D)) + mv[(bh / H) * S + j];
+        mx = std::max(mx, s[j]);
+      }
+      double sum = 0;
+      for (int64_t j = 0; j < S; ++j) sum += s[j] = mx == -INFINITY ? 0 : std::exp(s[j] - mx);
+      for (int64_t d = 0; d < D; ++d) {
+        double o = 0;
+        for (int64_t j = 0; j < S; ++j) o += s[j] / (sum > 0 ? sum : 1) * vv[(bh * S + j) * D + d];
+        out.push_back(static_cast<float>(o));
+      }
+    }
+  return out;
+}
+
+// A padding mask (B, S): key j of batch b is masked (−10000, as HF does) when j ≥ S − b − 1,
+// plus small finite values elsewhere so the mask values matter.
+Tensor padding_mask(int64_t B, int64_t S, float masked = -10000.f) {
+  std::vector<float> m(B * S);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t j = 0; j < S; ++j) m[b * S + j] = j >= S - b - 1 && j > 0 ? masked : 0.1f * static_cast<float>(j % 3);
+  return Tensor::from_data({B, S}, m);
+}
+
+// Probabilities, values and scores of moderate size: fp32 errors stay near 1e-6.
+constexpr double kRtol = 1e-5, kAtol = 1e-5;
+
+}  // namespace
+
+TEST_CASE("attention forward matches the naive reference on every target", "[attention]") {
+  struct Case { int64_t B, H, T, S, D; bool causal, masked; };
+  const std::vector<Case> cases{
+      {2, 3, 5, 5, 4, false, false}, {2, 3, 5, 5, 4, false, true}, {2, 2, 5, 7, 3, true, true},
+      {1, 2, 7, 4, 5, true, false},   // S < T causal: the first rows see no key (output 0)
+      {2, 1, 6, 9, 16, false, true},  // S ≠ T
+      {1, 2, 130, 135, 8, true, true}, {1, 1, 260, 20, 4, false, true},  // several query blocks
+  };
+  for (const Case& c : cases) {
+    INFO("B " << c.B << " H " << c.H << " T " << c.T << " S " << c.S << " D " << c.D << " causal " << c.causal
+              << " masked " << c.masked);
+    const Tensor q = Tensor::uniform({c.B, c.H, c.T, c.D}, 1, -2, 2);
+    const Tensor k = Tensor::uniform({c.B, c.H, c.S, c.D}, 2, -2, 2);
+    const Tensor v = Tensor::uniform({c.B, c.H, c.S, c.D}, 3);
+    const Tensor mask = c.masked ? padding_mask(c.B, c.S) : Tensor();
+    const std::vector<float> want = naive_attention(q, k, v, mask, c.causal);
+    for_each_target([&] { check_close(attention(q, k, v, mask, c.causal).to_vector(), want, kRtol, kAtol); });
+  }
+}
+
+TEST_CASE("attention reads strided (B,T,H,D) inputs and keeps their layout", "[attention]") {
+  const int64_t B = 2, T = 5, S = 6, H = 3, D = 4;
+  // (B,T,H,D) activations permuted to (B,H,T,D), as the BERT layer makes them: no copy.
+  const Tensor q = permute(Tensor::uniform({B, T, H, D}, 4), {0, 2, 1, 3});
+  // k: a slice of wider rows (row stride > D); v: last dim not contiguous (copied internally).
+  const Tensor k = slice(permute(Tensor::uniform({B, S, H, 2 * D}, 5), {0, 2, 1, 3}), 3, 2, 2 + D);
+  const Tensor v = transpose(Tensor::uniform({B, H, D, S}, 6), 2, 3);
+  const Tensor mask = padding_mask(B, S);
+  for (bool causal : {false, true}) {
+    const Tensor out = attention(q, k, v, mask, causal);
+    CHECK(out.shape() == Shape{B, H, T, D});
+    CHECK(out.strides() == q.strides());  // (B,T,H,D) memory: permuting back is free
+    check_close(out.to_vector(), naive_attention(q, k, v, mask, causal), kRtol, kAtol);
+  }
+  CHECK(attention(q.contiguous(), k, v, mask, false).is_contiguous());
+}
+
+TEST_CASE("attention: fully masked rows give 0, never NaN", "[attention]") {
+  const int64_t B = 2, H = 2, T = 3, S = 4, D = 3;
+  const Tensor q = param({B, H, T, D}, 7), k = param({B, H, S, D}, 8), v = param({B, H, S, D}, 9);
+  // Batch 0: every key −inf (output 0). Batch 1: every key −10000 (HF style: a uniform softmax).
+  std::vector<float> m(B * S, -std::numeric_limits<float>::infinity());
+  for (int64_t j = 0; j < S; ++j) m[S + j] = -10000.f;
+  const Tensor mask = Tensor::from_data({B, S}, m);
+  for_each_target([&] {
+    const Tensor out = attention(q, k, v, mask, false);
+    const std::vector<float> got = out.to_vector(), want = naive_attention(q, k, v, mask, false);
+    const size_t half = got.size() / 2;
+    for (size_t i = 0; i < half; ++i) CHECK(got[i] == 0.f);
+    // In fp32, a score near −10000 is rounded to a multiple of 2⁻¹⁰ ≈ 1e-3, so batch 1's
+    // probabilities (and outputs, |v| ≤ 1) carry errors up to ~1e-3 against the double reference.
+    check_close({got.begin() + half, got.end()}, {want.begin() + half, want.end()}, 2e-3, 2e-3);
+    out.backward(Tensor::ones(out.shape()));
+    for (const Tensor& x : {q, k, v})
+      for (float g : x.grad().to_vector()) CHECK(std::isfinite(g));
+    for (Tensor x : {q, k, v}) x.zero_grad();
+  });
+  // No keys at all, no queries, no batch.
+  CHECK(attention(Tensor::ones({1, 2, 3, 4}), Tensor::ones({1, 2, 0, 4}), Tensor::ones({1, 2, 0, 4}), Tensor(), false)
+            .to_vector() == std::vector<float>(24, 0.f));
+  CHECK(attention(Tensor::ones({1, 2, 0, 4}), Tensor::ones({1, 2, 3, 4}), Tensor::ones({1, 2, 3, 4}), Tensor(), true)
+            .shape() == Shape{1, 2, 0, 4});
+  CHECK(attention(Tensor::ones({0, 2, 3, 4}), Tensor::ones({0, 2, 3, 4}), Tensor::ones({0, 2, 3, 4}), Tensor(), true)
+            .shape() == Shape{0, 2, 3, 4});
+}
+
+TEST_CASE("attention gradients of q, k, v", "[attention]") {
+  auto att = [](const Tensor& mask, bool causal) {
+    return [mask, causal](const std::vector<Tensor>& in) { return attention(in[0], in[1], in[2], mask, causal); };
+  };
+  const int64_t B = 2, H = 2, D = 3;
+  for (bool causal : {false, true})
+    for (int64_t S : {3, 5}) {
+      const int64_t T = 4;
+      INFO("causal " << causal << " S " << S);
+      const Tensor mask = padding_mask(B, S, -3.f);  // moderate mask: masked keys still get gradient
+      for_each_target([&] {
+        check_gradients(att(mask, causal), {param({B, H, T, D}, 10), param({B, H, S, D}, 11), param({B, H, S, D}, 12)});
+      });
+    }
+  // Strided inputs (the BERT layout, a slice) and only some inputs requiring grad.
+  check_gradients(
+      [](const std::vector<Tensor>& in) {
+        return attention(permute(in[0], {0, 2, 1, 3}), slice(in[1], 3, 1, 3), in[2], Tensor(), false);
+      },
+      {param({1, 4, 2, 2}, 13), param({1, 2, 5, 4}, 14), Tensor::uniform({1, 2, 5, 2}, 15)});
+  // Several query blocks in one head (the backward accumulates dK, dV over blocks).
+  check_gradients(att(padding_mask(1, 131, -3.f), true),
+                  {param({1, 1, 130, 2}, 16), param({1, 1, 131, 2}, 17), param({1, 1, 131, 2}, 18)});
+}
+
+TEST_CASE("attention backward: recomputed probabilities match kept ones", "[attention]") {
+  const int64_t B = 2, H = 2, T = 150, S = 140, D = 16;
+  const Tensor q = Tensor::uniform({B, H, T, D}, 20, -2, 2), k = Tensor::uniform({B, H, S, D}, 21, -2, 2);
+  const Tensor v = Tensor::uniform({B, H, S, D}, 22), dout = Tensor::uniform({B, H, T, D}, 23);
+  const Tensor mask = padding_mask(B, S);
+  const kernels::HeadsLayout lq{H * T * D, T * D, D}, lk{H * S * D, S * D, D};
+  for (bool causal : {false, true}) {
+    INFO("causal " << causal);
+    const kernels::AttentionDims dims{B, H, T, S, D, mask.data(), causal};
+    Tensor out = Tensor::empty(q.shape()), lse = Tensor::empty({B, H, T}), probs = Tensor::empty({B, H, T, S});
+    std::vector<Tensor> kept, recomputed;
+    for_each_target([&] {
+      kernels::attention_forward(dims, q.data(), lq, k.data(), lk, v.data(), lk, out.data(), lq, lse.data(),
+                                 probs.data());
+      check_close(out.to_vector(), naive_attention(q, k, v, mask, causal), kRtol, kAtol);
+      for (const float* p : {static_cast<const float*>(probs.data()), static_cast<const float*>(nullptr)}) {
+        Tensor dq = Tensor::empty(q.shape()), dk = Tensor::empty(k.shape()), dv = Tensor::empty(v.shape());
+        kernels::attention_backward(dims, q.data(), lq, k.data(), lk, v.data(), lk, out.data(), lq, dout.data(), lq,
+                                    lse.data(), p, dq.data(), lq, dk.data(), lk, dv.data(), lk);
+        (p ? kept : recomputed) = {dq, dk, dv};
+      }
+      for (size_t i = 0; i < 3; ++i) check_close(recomputed[i].to_vector(), kept[i].to_vector(), 1e-4, 1e-6);
+    });
+  }
+}
+
+TEST_CASE("attention errors name the shapes", "[attention]") {
+  const Tensor q = Tensor::ones({2, 3, 4, 5}), k = Tensor::ones({2, 3, 6, 5});
+  REQUIRE_THROWS_WITH(attention(Tensor::ones({3, 4, 5}), k, k, Tensor(), false),
+                      Catch::Contains("attention: shapes q (3,4,5), k (2,3,6,5), v (2,3,6,5) must be (B,H,T,D)"));
+  REQUIRE_THROWS_WITH(attention(q, Tensor::ones({2, 3, 6, 4}), Tensor::ones({2, 3, 6, 4}), Tensor(), false),
+                      Catch::Contains("attention: shapes q (2,3,4,5), k (2,3,6,4), v (2,3,6,4) do not match"));
+  REQUIRE_THROWS_WITH(attention(q, k, Tensor::ones({2, 3, 7, 5}), Tensor(), false),
+                      Catch::Contains("do not match"));
+  REQUIRE_THROWS_WITH(attention(q, k, k, Tensor::ones({2, 4}), false),
+                      Catch::Contains("attention: key_mask (2,4) must be (B,S) = (2,6)"));
+  REQUIRE_THROWS_WITH(attention(q, k, k, param({2, 6}, 1), false),
+                      Catch::Contains("attention: key_mask (2,6) requires grad"));
+}
