@@ -168,6 +168,7 @@ HWY_INLINE T* Head(T* base, HeadsLayout l, int64_t b, int64_t h) {
   return base + b * l.batch + h * l.head;
 }
 
+// Forward, one (batch, head, query block) task at a time (see attention_forward in the header).
 void ForwardImpl(const AttentionDims& a, const float* q, HeadsLayout lq, const float* k,
                  HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
                  float* lse, float* probs) {
