@@ -127,6 +127,7 @@ Trainer::~Trainer() = default;
 
 void Trainer::request_stop() { g_stop.store(true); }
 bool Trainer::stop_requested() { return g_stop.load(); }
+void Trainer::clear_stop() { g_stop.store(false); }
 
 Trainer::StepStats Trainer::train_step() {
   StepStats s;

@@ -100,6 +100,8 @@ class Trainer {
   // Asks every running trainer to stop after its current step (async-signal-safe).
   static void request_stop();
   static bool stop_requested();
+  // Clears a stop request (before starting another run in the same process).
+  static void clear_stop();
 
   // The newest complete checkpoint-N directory inside a run directory ("" when none).
   static std::string latest_checkpoint(const std::string& run_dir);

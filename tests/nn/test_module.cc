@@ -17,7 +17,7 @@ namespace {
 // A two-level toy model: block.{dense,LayerNorm} + head.
 struct Block : Module {
   Linear dense{3, 4, true, 0.5f, 1};
-  LayerNorm LayerNorm{4};
+  nn::LayerNorm LayerNorm{4};
   Dropout dropout{0.5f};
   Block() {
     register_module("dense", dense);
