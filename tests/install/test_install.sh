@@ -1,0 +1,36 @@
+#!/bin/sh
+# test_install.sh BUILD_DIR SOURCE_DIR — installs libnn and libbert into a temporary prefix and
+# builds the examples against it with pkg-config alone, as an outside research project would;
+# then runs the MLP demo and checks that its loss falls.
+set -eu
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix="$tmp/prefix"
+meson configure "$build" >/dev/null
+DESTDIR="$tmp/dest" meson install -C "$build" --no-rebuild --quiet
+# The install was made for the configured prefix; point pkg-config at where it landed.
+configured=$(meson introspect "$build" --buildoptions | sed -n 's/.*"name": "prefix", "value": "\([^"]*\)".*/\1/p')
+[ -n "$configured" ] || configured=/usr/local
+mv "$tmp/dest$configured" "$prefix"
+pcdir=$(dirname "$(find "$prefix" -name nnbert-bert.pc | head -n 1)")
+[ -n "$pcdir" ] || { echo "no nnbert-bert.pc installed"; exit 1; }
+export PKG_CONFIG_PATH="$pcdir"
+pc="pkg-config --define-variable=prefix=$prefix"
+c++ -std=c++20 -O1 -o "$tmp/mlp_demo" "$src/examples/mlp_demo.cc" $($pc --cflags --libs nnbert-nn)
+c++ -std=c++20 -O1 -o "$tmp/sentence_embeddings" "$src/examples/sentence_embeddings.cc" $($pc --cflags --libs nnbert-bert)
+libdir=$(dirname "$(find "$prefix" -name 'libbert.so*' | head -n 1)")
+LD_LIBRARY_PATH="$libdir" "$tmp/mlp_demo" > "$tmp/out.txt"
+cat "$tmp/out.txt"
+first=$(head -n 1 "$tmp/out.txt" | awk '{print $4}')
+last=$(tail -n 1 "$tmp/out.txt" | awk '{print $4}')
+awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a / 2) }' || { echo "loss did not fall: $first -> $last"; exit 1; }
+# A checkpoint directory: the tiny parity model plus a 99-token vocabulary.
+mkdir "$tmp/model"
+cp "$src/tests/parity/fixtures/pretraining/config.json" "$src/tests/parity/fixtures/pretraining/model.safetensors" "$tmp/model/"
+{ printf '[PAD]\n[CLS]\n[SEP]\n[MASK]\n[UNK]\n'; i=5; while [ $i -lt 99 ]; do echo "w$i"; i=$((i + 1)); done; } > "$tmp/model/vocab.txt"
+LD_LIBRARY_PATH="$libdir" "$tmp/sentence_embeddings" "$tmp/model" "w5 w6 w7" "w5 w6 w8" > "$tmp/emb.txt"
+cat "$tmp/emb.txt"
+grep -q "cos(0, 1)" "$tmp/emb.txt" || { echo "sentence_embeddings printed no similarity"; exit 1; }
+echo "install test: examples built against the installed prefix via pkg-config and ran"
