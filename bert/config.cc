@@ -1,12 +1,11 @@
 // config.cc — BertConfig JSON (nlohmann) and presets.
 #include "bert/config.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error.h"
 #include "nn/io/atomic_file.h"
+#include "nn/io/read_file.h"
 
 namespace bert {
 
@@ -71,12 +70,9 @@ BertConfig BertConfig::from_json(const std::string& text) {
 }
 
 BertConfig BertConfig::load(const std::string& path) {
-  std::ifstream in(path);
-  NN_CHECK(in.good(), path, ": cannot open the model config");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = nn::read_file(path);
   try {
-    return from_json(ss.str());
+    return from_json(text);
   } catch (const nn::Error& e) {
     nn::fail(path, ": ", e.what());
   }

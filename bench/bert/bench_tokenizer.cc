@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bert/tokenizer/file_io.h"
+#include "nn/io/read_file.h"
 #include "bert/tokenizer/tokenizer.h"
 
 namespace {
@@ -24,7 +24,7 @@ struct Corpus {
 
 Corpus load_corpus(const std::filesystem::path& path) {
   Corpus c;
-  const std::string text = bert::read_file(path.string());
+  const std::string text = nn::read_file(path.string());
   c.bytes = text.size();
   for (size_t pos = 0; pos < text.size();) {
     size_t end = text.find('\n', pos);

@@ -5,7 +5,6 @@
 #include <map>
 #include <queue>
 
-#include "bert/tokenizer/file_io.h"
 #include "bert/tokenizer/utf8.h"
 #include "core/error.h"
 

@@ -3,13 +3,14 @@
 
 #include <cstring>
 
-#include "bert/tokenizer/file_io.h"
+#include "nn/io/atomic_file.h"
+#include "nn/io/read_file.h"
 #include "bert/tokenizer/utf8.h"
 #include "core/error.h"
 
 namespace bert {
 
-Vocab Vocab::load(const std::string& path) { return parse(read_file(path), path); }
+Vocab Vocab::load(const std::string& path) { return parse(nn::read_file(path), path); }
 
 Vocab Vocab::parse(std::string_view text, const std::string& source) {
   NN_CHECK(!text.empty(), source, ": empty vocabulary file");
@@ -58,7 +59,7 @@ void Vocab::save(const std::string& path) const {
     data += t;
     data += '\n';
   }
-  write_file_atomic(path, data);
+  nn::atomic_write(path, data);
 }
 
 const std::string& Vocab::token(int32_t id) const {

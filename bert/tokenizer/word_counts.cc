@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "bert/tokenizer/basic.h"
-#include "bert/tokenizer/file_io.h"
+#include "nn/io/read_file.h"
 #include "bert/tokenizer/trainer.h"
 #include "bert/tokenizer/utf8.h"
 #include "bert/tokenizer/wordpiece.h"
@@ -69,7 +69,7 @@ WordCounts count_words(std::span<const std::string> files, const TrainerOptions&
     if (!ec) total += static_cast<size_t>(size);
   }
   for (const std::string& f : files) {
-    const std::string text = read_file(f);
+    const std::string text = nn::read_file(f);
     for (size_t pos = 0; pos < text.size();) {
       size_t end = std::min(text.size(), pos + kBlockBytes);
       if (end < text.size()) {

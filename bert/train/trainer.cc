@@ -5,15 +5,14 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
 #include "nn/dropout.h"
 #include "nn/io/atomic_file.h"
+#include "nn/io/read_file.h"
 #include "nn/io/safetensors.h"
 #include "nn/optim/adamw.h"
 #include "nn/optim/clip.h"
@@ -45,13 +44,6 @@ std::pair<int64_t, int64_t> count_correct(const nn::Tensor& logits, const nn::Te
   return {correct, counted};
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  NN_CHECK(in.good(), path, ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -280,7 +272,7 @@ void Trainer::resume(const std::string& dir) {
   std::string ckpt = dir;
   if (!fs::exists(fs::path(dir) / "trainer_state.json")) ckpt = latest_checkpoint(dir);
   NN_CHECK(!ckpt.empty(), dir, ": no checkpoint to resume from (no checkpoint-N with trainer_state.json)");
-  const json state = json::parse(read_text((fs::path(ckpt) / "trainer_state.json").string()), nullptr, false);
+  const json state = json::parse(nn::read_file((fs::path(ckpt) / "trainer_state.json").string()), nullptr, false);
   NN_CHECK(!state.is_discarded() && state.contains("step"), ckpt, "/trainer_state.json: invalid JSON");
   load_weights(model_.module(), (fs::path(ckpt) / "model.safetensors").string());
   const nn::SafeTensorsFile opt = nn::SafeTensorsFile::open((fs::path(ckpt) / "optimizer.safetensors").string());

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bert/tokenizer/file_io.h"
+#include "nn/io/read_file.h"
 #include "tokenizer_test_util.h"
 
 using Ids = std::vector<int32_t>;
@@ -27,7 +27,7 @@ const bert::Tokenizer* bert_base() {
 
 // Lines of a file split on \n (a final \n ends the last line).
 Strings read_lines(const std::string& path) {
-  const std::string text = bert::read_file(path);
+  const std::string text = nn::read_file(path);
   Strings lines;
   std::string line;
   std::istringstream in(text);
