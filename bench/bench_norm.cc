@@ -8,6 +8,8 @@
 // Backward calls the recorded node's backward function directly on a graph built once, like
 // torch.autograd.grad on a retained graph (no accumulation into .grad). GB/s counts the tensors
 // each pass must touch: forward reads x and writes y; backward reads y (or x) and gy, writes gx.
+// On aggregate rows GB/s is that statistic of the per-run rates (the _min row shows the lowest
+// rate, not the fastest run's): take bytes / time of the _min row for the best rate.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
