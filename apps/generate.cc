@@ -51,6 +51,7 @@ void continue_text(const cli::Args& args, const bert::LoadedModel& model, const 
     std::fflush(stdout);
   });
   std::fputc('\n', stdout);
+  std::fflush(stdout);
   std::fprintf(stderr, "prompt: %lld tokens in %.3f s; generated %zu tokens in %.3f s (%.1f tokens/s); stopped: %s\n",
                static_cast<long long>(r.prompt_tokens), r.prompt_seconds, r.ids.size(), r.decode_seconds,
                r.decode_seconds > 0 ? static_cast<double>(r.ids.size()) / r.decode_seconds : 0.0,
