@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <tuple>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -121,44 +122,56 @@ void Trainer::request_stop() { g_stop.store(true); }
 bool Trainer::stop_requested() { return g_stop.load(); }
 void Trainer::clear_stop() { g_stop.store(false); }
 
+// Loss and prediction counts of one forward pass over a batch.
+struct Trainer::BatchOutcome {
+  nn::Tensor loss;        // what backward starts from (MLM + NSP, MLM, or causal)
+  double lm_loss = 0;     // the language-model part alone (for perplexity)
+  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0, tokens = 0;
+};
+
+Trainer::BatchOutcome Trainer::forward(const MaskedLMBatch& b) const {
+  const MaskedLMOutput out = config_.objective == Objective::mlm_nsp ? model_.pretraining->forward(b)
+                                                                    : model_.masked_lm->forward(b);
+  BatchOutcome o;
+  o.loss = out.loss;
+  o.lm_loss = out.mlm_loss.item();
+  o.tokens = b.input_ids.numel();
+  nn::NoGradGuard no_grad;
+  std::tie(o.correct, o.counted) = count_correct(out.mlm_logits, b.masked_labels);
+  if (out.nsp_logits.defined()) std::tie(o.nsp_correct, o.nsp_counted) = count_correct(out.nsp_logits, b.next_sentence_labels);
+  return o;
+}
+
+Trainer::BatchOutcome Trainer::forward(const CausalLMBatch& b) const {
+  const nn::Tensor logits = model_.lm_head->forward(b.input_ids, b.attention_mask);
+  BatchOutcome o;
+  o.loss = model_.lm_head->loss(logits, b.labels);
+  o.lm_loss = o.loss.item();
+  o.tokens = b.input_ids.numel();
+  const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
+  nn::NoGradGuard no_grad;
+  std::tie(o.correct, o.counted) = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),
+                                                 nn::reshape(nn::slice(b.labels, 1, 1, T), {B * (T - 1)}));
+  return o;
+}
+
 Trainer::StepStats Trainer::train_step() {
   StepStats s;
   int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
   const float scale = 1.f / static_cast<float>(config_.grad_accum);
   for (int64_t micro = 0; micro < config_.grad_accum; ++micro) {
     nn::set_dropout_seed(nn::mix_seed(config_.seed, static_cast<uint64_t>(step_ * config_.grad_accum + micro)));
-    nn::Tensor loss;
-    if (config_.objective == Objective::clm) {
-      const CausalLMBatch b = feed_.next_causal();
-      const nn::Tensor logits = model_.lm_head->forward(b.input_ids, b.attention_mask);
-      loss = model_.lm_head->loss(logits, b.labels);
-      s.tokens += b.input_ids.numel();
-      const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
-      nn::NoGradGuard no_grad;
-      auto [c, n] = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),
-                                  nn::reshape(nn::slice(b.labels, 1, 1, T), {B * (T - 1)}));
-      correct += c;
-      counted += n;
-    } else {
-      const MaskedLMBatch b = feed_.next_masked();
-      const MaskedLMOutput out = config_.objective == Objective::mlm_nsp ? model_.pretraining->forward(b)
-                                                                        : model_.masked_lm->forward(b);
-      loss = out.loss;
-      s.tokens += b.input_ids.numel();
-      auto [c, n] = count_correct(out.mlm_logits, b.masked_labels);
-      correct += c;
-      counted += n;
-      if (out.nsp_logits.defined()) {
-        auto [nc, nn_] = count_correct(out.nsp_logits, b.next_sentence_labels);
-        nsp_correct += nc;
-        nsp_counted += nn_;
-      }
-    }
-    const double value = loss.item();
+    const BatchOutcome o = config_.objective == Objective::clm ? forward(feed_.next_causal()) : forward(feed_.next_masked());
+    const double value = o.loss.item();
     NN_CHECK(std::isfinite(value), "training stopped: the loss became ", value, " at step ", step_ + 1,
              " (lower --lr or raise --warmup-steps); the last good checkpoint is kept");
     s.loss += value * scale;
-    nn::mul(loss, scale).backward();
+    s.tokens += o.tokens;
+    correct += o.correct;
+    counted += o.counted;
+    nsp_correct += o.nsp_correct;
+    nsp_counted += o.nsp_counted;
+    nn::mul(o.loss, scale).backward();
   }
   s.mlm_acc = counted ? static_cast<double>(correct) / counted : 0;
   s.nsp_acc = nsp_counted ? static_cast<double>(nsp_correct) / nsp_counted : 0;
@@ -169,37 +182,23 @@ EvalResult Trainer::evaluate() {
   nn::NoGradGuard no_grad;
   nn::Module& m = model_.module();
   m.eval();
-  EvalResult r;
   double loss_sum = 0;
   int64_t batches = 0, correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
+  auto add = [&](const BatchOutcome& o) {
+    loss_sum += o.lm_loss;
+    correct += o.correct;
+    counted += o.counted;
+    nsp_correct += o.nsp_correct;
+    nsp_counted += o.nsp_counted;
+    ++batches;
+  };
   if (config_.objective == Objective::clm) {
-    for (const CausalLMBatch& b : feed_.eval_causal) {
-      const nn::Tensor logits = model_.lm_head->forward(b.input_ids, b.attention_mask);
-      loss_sum += model_.lm_head->loss(logits, b.labels).item();
-      const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
-      auto [c, n] = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),
-                                  nn::reshape(nn::slice(b.labels, 1, 1, T), {B * (T - 1)}));
-      correct += c;
-      counted += n;
-      ++batches;
-    }
+    for (const CausalLMBatch& b : feed_.eval_causal) add(forward(b));
   } else {
-    for (const MaskedLMBatch& b : feed_.eval_masked) {
-      const MaskedLMOutput out = config_.objective == Objective::mlm_nsp ? model_.pretraining->forward(b)
-                                                                        : model_.masked_lm->forward(b);
-      loss_sum += out.mlm_loss.item();
-      auto [c, n] = count_correct(out.mlm_logits, b.masked_labels);
-      correct += c;
-      counted += n;
-      if (out.nsp_logits.defined()) {
-        auto [nc, nn_] = count_correct(out.nsp_logits, b.next_sentence_labels);
-        nsp_correct += nc;
-        nsp_counted += nn_;
-      }
-      ++batches;
-    }
+    for (const MaskedLMBatch& b : feed_.eval_masked) add(forward(b));
   }
   m.train();
+  EvalResult r;
   if (batches == 0) return r;
   r.loss = loss_sum / static_cast<double>(batches);  // MLM (or causal) loss: perplexity is exp of it
   r.perplexity = std::exp(r.loss);

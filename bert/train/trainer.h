@@ -109,6 +109,10 @@ class Trainer {
  private:
   struct StepStats { double loss = 0, mlm_acc = 0, nsp_acc = 0; int64_t tokens = 0; };
   StepStats train_step();
+  struct BatchOutcome;
+  // One forward pass (graph kept for backward unless in a no-grad scope) with its counts.
+  BatchOutcome forward(const MaskedLMBatch& batch) const;
+  BatchOutcome forward(const CausalLMBatch& batch) const;
   void save_checkpoint();
   void save_final();
 
