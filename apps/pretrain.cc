@@ -144,6 +144,7 @@ int run(int argc, char** argv) {
     const nlohmann::json state = nlohmann::json::parse(nn::read_file((fs::path(resume_from) / "trainer_state.json").string()), nullptr, false);
     NN_CHECK(!state.is_discarded() && state.contains("train_config"), resume_from, "/trainer_state.json: invalid");
     cfg = bert::TrainConfig::from_json(state["train_config"].dump());
+    cfg.out_dir = fs::path(resume_from).parent_path().string();  // the run continues where it is now
     if (args.has("--steps")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
     model = bert::load_pretrained(resume_from);
     if (fs::exists(fs::path(resume_from) / "vocab.txt")) cfg.vocab_path = (fs::path(resume_from) / "vocab.txt").string();
