@@ -1,14 +1,17 @@
-// bench_gemm.cc — our GEMM wrapper against raw cblas_sgemm, and the matmul and linear ops, on
-// BERT shapes: M = 2048 tokens, (in, out) ∈ {768×768, 768×3072, 3072×768}, in GFLOP/s. The
-// PyTorch side is bench/vs_torch/ops_matmul_attention.py.
+// bench_gemm.cc — our GEMM wrapper against the raw OpenBLAS (cblas_sgemm) and oneDNN
+// (dnnl_sgemm) calls, and the matmul and linear ops, on BERT shapes in GFLOP/s. The PyTorch side
+// is bench/vs_torch/ops_matmul_attention.py.
 //
 //   NNBERT_THREADS=2 <build>/bench/bench_core --benchmark_filter='Gemm|Matmul|Linear'
 //
-// Gemm benchmarks run the three products a Linear layer makes, with its transposes:
-// pass 0 forward y = x·Wᵀ (2048×out×in), pass 1 dx = dY·W (2048×in×out), pass 2 dW = dYᵀ·X
-// (out×in×2048). Each costs 2·2048·in·out flops.
+// Gemm benchmarks run the three products a Linear layer makes, with its transposes, for `tokens`
+// rows: pass 0 forward y = x·Wᵀ (tokens×out×in), pass 1 dx = dY·W (tokens×in×out), pass 2
+// dW = dYᵀ·X (out×in×tokens). Each costs 2·tokens·in·out flops. Shapes: bert-base's linears at
+// 2048 tokens; one attention head (128 tokens, in 64, out 128: QKᵀ, dS·K, dSᵀ·Q); and decoding
+// one token (tokens = 1: the FFN up-projection and the 30522-word decoder).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
+#include <dnnl.h>
 
 #include "core/autograd.h"
 #include "core/kernels/gemm.h"
@@ -30,23 +33,28 @@ struct Product {
   bool ta, tb;
   int64_t M, N, K;
 };
-Product linear_pass(int64_t in, int64_t out, int64_t pass) {
-  if (pass == 0) return {false, true, kTokens, out, in};   // x (2048,in) · W (out,in)ᵀ
-  if (pass == 1) return {false, false, kTokens, in, out};  // dY (2048,out) · W (out,in)
-  return {true, false, out, in, kTokens};                  // dY (2048,out)ᵀ · X (2048,in)
+Product linear_pass(int64_t in, int64_t out, int64_t pass, int64_t tokens) {
+  if (pass == 0) return {false, true, tokens, out, in};   // x (tokens,in) · W (out,in)ᵀ
+  if (pass == 1) return {false, false, tokens, in, out};  // dY (tokens,out) · W (out,in)
+  return {true, false, out, in, tokens};                  // dY (tokens,out)ᵀ · X (tokens,in)
 }
 
-// Times raw cblas_sgemm (raw = true) or kernels::gemm on the product (in, out, pass) of state.
-void run_gemm(benchmark::State& state, bool raw) {
-  const Product p = linear_pass(state.range(0), state.range(1), state.range(2));
+enum class Backend { kOpenBlas, kOneDnn, kOurs };
+
+// Times one backend on the product (in, out, pass, tokens) of state.
+void run_gemm(benchmark::State& state, Backend backend) {
+  const Product p = linear_pass(state.range(0), state.range(1), state.range(2), state.range(3));
   const Tensor a = Tensor::randn({p.M * p.K}, 1), b = Tensor::randn({p.K * p.N}, 2);
   Tensor c = Tensor::empty({p.M * p.N});
   const int64_t lda = p.ta ? p.M : p.K, ldb = p.tb ? p.K : p.N;
   for (auto _ : state) {
-    if (raw)
+    if (backend == Backend::kOpenBlas)
       cblas_sgemm(CblasRowMajor, p.ta ? CblasTrans : CblasNoTrans, p.tb ? CblasTrans : CblasNoTrans,
                   static_cast<int>(p.M), static_cast<int>(p.N), static_cast<int>(p.K), 1.f, a.data(),
                   static_cast<int>(lda), b.data(), static_cast<int>(ldb), 0.f, c.data(), static_cast<int>(p.N));
+    else if (backend == Backend::kOneDnn)
+      dnnl_sgemm(p.ta ? 'T' : 'N', p.tb ? 'T' : 'N', p.M, p.N, p.K, 1.f, a.data(), lda, b.data(), ldb,
+                 0.f, c.data(), p.N);
     else
       nn::kernels::gemm(p.ta, p.tb, p.M, p.N, p.K, 1.f, a.data(), lda, b.data(), ldb, 0.f, c.data(), p.N);
     benchmark::DoNotOptimize(c.data());
@@ -54,8 +62,9 @@ void run_gemm(benchmark::State& state, bool raw) {
   set_flops(state, 2.0 * p.M * p.N * p.K);
 }
 
-void BM_GemmRaw(benchmark::State& state) { run_gemm(state, true); }
-void BM_GemmOurs(benchmark::State& state) { run_gemm(state, false); }
+void BM_GemmOpenBlas(benchmark::State& state) { run_gemm(state, Backend::kOpenBlas); }
+void BM_GemmOneDnn(benchmark::State& state) { run_gemm(state, Backend::kOneDnn); }
+void BM_GemmOurs(benchmark::State& state) { run_gemm(state, Backend::kOurs); }
 
 // The matmul op: (2048, in) · (in, out).
 void BM_Matmul(benchmark::State& state) {
@@ -92,12 +101,16 @@ void linear_shapes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 void gemm_shapes(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"in", "out", "pass"});
-  for (int64_t pass : {0, 1, 2}) b->Args({768, 768, pass})->Args({768, 3072, pass})->Args({3072, 768, pass});
-  b->Unit(benchmark::kMillisecond)->UseRealTime();
+  b->ArgNames({"in", "out", "pass", "tokens"});
+  for (int64_t pass : {0, 1, 2})
+    b->Args({768, 768, pass, kTokens})->Args({768, 3072, pass, kTokens})->Args({3072, 768, pass, kTokens});
+  for (int64_t pass : {0, 1, 2}) b->Args({64, 128, pass, 128});  // one attention head
+  b->Args({768, 3072, 0, 1})->Args({768, 30522, 0, 1});         // decoding one token
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 
-BENCHMARK(BM_GemmRaw)->Apply(gemm_shapes);
+BENCHMARK(BM_GemmOpenBlas)->Apply(gemm_shapes);
+BENCHMARK(BM_GemmOneDnn)->Apply(gemm_shapes);
 BENCHMARK(BM_GemmOurs)->Apply(gemm_shapes);
 BENCHMARK(BM_Matmul)->Apply(linear_shapes);
 BENCHMARK(BM_LinearForward)->Apply(linear_shapes);

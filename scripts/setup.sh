@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ meson ninja-build pkg-config libopenblas-dev libopenblas0-openmp libhwy-dev catch2
+packages=(g++ meson ninja-build pkg-config libopenblas-dev libopenblas0-openmp libdnnl-dev libhwy-dev catch2
           libbenchmark-dev libutf8proc-dev nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,17 @@
-// kernels/gemm.cc — gemm() and gemm_batched() on top of OpenBLAS cblas_sgemm.
+// kernels/gemm.cc — gemm() and gemm_batched() on top of oneDNN's dnnl_sgemm.
 //
 // The wrapper adds only what BLAS leaves to the caller: edge cases (empty products, K == 0),
 // a range check on the 32-bit BLAS integers, and the choice of how to thread a batch. The one
-// backend call is blas_sgemm(); a second backend (oneDNN matmul) would be chosen there.
+// backend call is backend_sgemm().
+//
+// Why oneDNN and not OpenBLAS: Debian's OpenBLAS 0.3.21 runs its Haswell (AVX2) kernel on this
+// AVX-512 CPU; oneDNN JIT-compiles AVX-512 kernels and measured 1.3–2.0× OpenBLAS on every BERT
+// shape, from attention's 128×128×64 to the 2048×3072×768 FFN and the M = 1 decode products
+// (bench_gemm's BM_RawSgemm / BM_RawDnnl, docs/PERFORMANCE.md). Both libraries thread with the
+// same OpenMP runtime, and dnnl_sgemm runs single-threaded inside a parallel region.
 #include "core/kernels/gemm.h"
 
-#include <cblas.h>
+#include <dnnl.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -17,18 +23,18 @@ namespace nn::kernels {
 namespace {
 
 // Batched products at most this many multiply-adds each (M·N·K) run one per thread in parallel
-// over the batch: a single-threaded OpenBLAS call is efficient there (attention heads,
+// over the batch: a single-threaded call is efficient there (attention heads,
 // 128×128×64), while threading each small call would spend its time synchronising.
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
 // The backend: one row-major single-precision GEMM, arguments already validated.
-void blas_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-                int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
-              static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C,
-              static_cast<blasint>(ldc));
+void backend_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                   const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                   int64_t ldc) {
+  const dnnl_status_t status = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha,
+                                          A, lda, B, ldb, beta, C, ldc);
+  NN_CHECK(status == dnnl_success, "gemm: dnnl_sgemm failed (status ", static_cast<int>(status),
+           ") for M=", M, " N=", N, " K=", K);
 }
 
 // C = beta·C for the (M,N) matrix C (the whole product when K == 0); beta == 0 writes zeros.
@@ -60,7 +66,7 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                     int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
-  blas_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace
@@ -80,8 +86,8 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
   if (batch <= 0 || M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
   const bool per_thread = batch > 1 && M * N * K <= kSmallGemm && !omp_in_parallel();
-  // Each iteration writes its own C matrix; inside the parallel loop OpenBLAS (OpenMP build)
-  // sees omp_in_parallel() and runs single-threaded, so there is no oversubscription.
+  // Each iteration writes its own C matrix; inside the parallel loop dnnl_sgemm sees
+  // omp_in_parallel() and runs single-threaded, so there is no oversubscription.
 #pragma omp parallel for schedule(static) if (per_thread)
   for (int64_t n = 0; n < batch; ++n)
     gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + n * stride_a, lda, B + n * stride_b, ldb,

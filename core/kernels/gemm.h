@@ -1,14 +1,11 @@
 // kernels/gemm.h — the one GEMM interface of the core (single precision, row-major).
 //
 // Every matrix product of nnbert goes through gemm()/gemm_batched(): transposes are BLAS flags,
-// never copies. Backend: OpenBLAS cblas_sgemm (the OpenMP build, pinned by rpath in meson.build);
-// gemm.cc keeps the backend call in one function so a second backend (oneDNN) can sit beside it.
+// never copies. Backend: oneDNN's dnnl_sgemm (AVX-512 JIT kernels; why not OpenBLAS: gemm.cc).
 //
-// Threads: with the OpenMP OpenBLAS a call made outside a parallel region uses all nn threads.
-// Do not call these with a multithreaded BLAS from inside an OpenMP parallel region (the cores
-// would be oversubscribed). The OpenMP OpenBLAS build checks omp_in_parallel() and runs
-// single-threaded there, which is what the attention kernel relies on for its per-head GEMMs;
-// a pthread OpenBLAS build would not.
+// Threads: a call made outside a parallel region uses all nn threads (OpenMP). Called from inside
+// an OpenMP parallel region, dnnl_sgemm sees omp_in_parallel() and runs single-threaded, which
+// is what the attention kernel relies on for its per-head GEMMs.
 #pragma once
 #include <cstdint>
 
