@@ -39,7 +39,7 @@ Product linear_pass(int64_t in, int64_t out, int64_t pass, int64_t tokens) {
   return {true, false, out, in, tokens};                  // dY (tokens,out)ᵀ · X (tokens,in)
 }
 
-enum class Backend { kOpenBlas, kOneDnn, kOurs };
+enum class Backend { kOpenBlas, kOneDnn, kOurs, kOursBf16 };
 
 // Times one backend on the product (in, out, pass, tokens) of state.
 void run_gemm(benchmark::State& state, Backend backend) {
@@ -47,6 +47,8 @@ void run_gemm(benchmark::State& state, Backend backend) {
   const Tensor a = Tensor::randn({p.M * p.K}, 1), b = Tensor::randn({p.K * p.N}, 2);
   Tensor c = Tensor::empty({p.M * p.N});
   const int64_t lda = p.ta ? p.M : p.K, ldb = p.tb ? p.K : p.N;
+  const nn::kernels::GemmPrecisionScope precision(backend == Backend::kOursBf16 ? nn::kernels::GemmPrecision::kBf16
+                                                                                 : nn::kernels::GemmPrecision::kF32);
   for (auto _ : state) {
     if (backend == Backend::kOpenBlas)
       cblas_sgemm(CblasRowMajor, p.ta ? CblasTrans : CblasNoTrans, p.tb ? CblasTrans : CblasNoTrans,
@@ -65,6 +67,8 @@ void run_gemm(benchmark::State& state, Backend backend) {
 void BM_GemmOpenBlas(benchmark::State& state) { run_gemm(state, Backend::kOpenBlas); }
 void BM_GemmOneDnn(benchmark::State& state) { run_gemm(state, Backend::kOneDnn); }
 void BM_GemmOurs(benchmark::State& state) { run_gemm(state, Backend::kOurs); }
+// gemm() in bf16 precision: operands rounded to bf16 per call (included in the time).
+void BM_GemmOursBf16(benchmark::State& state) { run_gemm(state, Backend::kOursBf16); }
 
 // The matmul op: (2048, in) · (in, out).
 void BM_Matmul(benchmark::State& state) {
@@ -112,6 +116,7 @@ void gemm_shapes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_GemmOpenBlas)->Apply(gemm_shapes);
 BENCHMARK(BM_GemmOneDnn)->Apply(gemm_shapes);
 BENCHMARK(BM_GemmOurs)->Apply(gemm_shapes);
+BENCHMARK(BM_GemmOursBf16)->Apply(gemm_shapes);
 BENCHMARK(BM_Matmul)->Apply(linear_shapes);
 BENCHMARK(BM_LinearForward)->Apply(linear_shapes);
 BENCHMARK(BM_LinearBackward)->Apply(linear_shapes);

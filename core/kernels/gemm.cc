@@ -15,9 +15,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 
 #include "core/error.h"
+#include "core/kernels/gemm_bf16.h"
 
 namespace nn::kernels {
 namespace {
@@ -27,7 +29,14 @@ namespace {
 // 128×128×64), while threading each small call would spend its time synchronising.
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
-// The backend: one row-major single-precision GEMM, arguments already validated.
+std::atomic<GemmPrecision> g_precision{GemmPrecision::kF32};
+
+// In bf16 precision, products with fewer rows or columns than this stay fp32: rounding the
+// operands costs O(M·K + K·N) per call against O(M·N·K) of work, and for decoding (M = 1) the
+// conversion of the weight costs more than the fp32 product itself (bench_gemm, tokens:1).
+constexpr int64_t kBf16MinSide = 32;
+
+// The fp32 backend: one row-major single-precision GEMM, arguments already validated.
 void backend_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                    int64_t ldc) {
@@ -66,10 +75,22 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                     int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
+  if (g_precision.load(std::memory_order_relaxed) == GemmPrecision::kBf16 && std::min(M, N) >= kBf16MinSide)
+    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace
+
+void set_gemm_precision(GemmPrecision precision) { g_precision.store(precision); }
+
+GemmPrecision gemm_precision() { return g_precision.load(); }
+
+GemmPrecision parse_gemm_precision(const std::string& name) {
+  if (name == "fp32") return GemmPrecision::kF32;
+  if (name == "bf16") return GemmPrecision::kBf16;
+  fail("precision must be fp32 or bf16, not '", name, "'");
+}
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,

@@ -8,8 +8,35 @@
 // is what the attention kernel relies on for its per-head GEMMs.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace nn::kernels {
+
+// The precision of every gemm() product: fp32 operands (the default), or bf16 operands with fp32
+// accumulation and output (mixed precision, like PyTorch's bf16 autocast for matmuls: about 2× the
+// fp32 rate on AVX512-BF16, at bf16's 8-bit mantissa for the operands; products with fewer than
+// 32 rows or columns, such as decoding's M = 1, stay fp32, see gemm.cc). Process-wide.
+enum class GemmPrecision { kF32, kBf16 };
+// Sets the precision of all later gemm()/gemm_batched() calls.
+void set_gemm_precision(GemmPrecision precision);
+// The current gemm precision.
+GemmPrecision gemm_precision();
+// Parses "fp32" or "bf16" (the command-line spelling); throws nn::Error naming the choices.
+GemmPrecision parse_gemm_precision(const std::string& name);
+
+// Sets a gemm precision for a scope and restores the previous one on exit.
+class GemmPrecisionScope {
+ public:
+  explicit GemmPrecisionScope(GemmPrecision precision) : saved_(gemm_precision()) {
+    set_gemm_precision(precision);
+  }
+  ~GemmPrecisionScope() { set_gemm_precision(saved_); }
+  GemmPrecisionScope(const GemmPrecisionScope&) = delete;
+  GemmPrecisionScope& operator=(const GemmPrecisionScope&) = delete;
+
+ private:
+  GemmPrecision saved_;
+};
 
 // C = alpha·op(A)·op(B) + beta·C, all row-major. op(A) is (M,K): A is (M,K) with row stride
 // lda ≥ K, or (K,M) with lda ≥ M when trans_a. op(B) is (K,N): B is (K,N) with ldb ≥ N, or

@@ -13,23 +13,16 @@
 #include "core/kernels/attention.h"
 #include "core/ops.h"
 #include "tests/support/gradcheck.h"
+#include "tests/support/targets.h"
 
 using namespace nn;
 using nn::testing::check_close;
 using nn::testing::check_gradients;
 using nn::testing::param;
 
-namespace {
+using nn::testing::for_each_target;
 
-// Runs fn once per compiled Highway target (and restores the default choice after).
-void for_each_target(const std::function<void()>& fn) {
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    INFO("target " << hwy::TargetName(target));
-    hwy::SetSupportedTargetsForTest(target);
-    fn();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
+namespace {
 
 // softmax(q·kᵀ/√D + mask)·v in double; a row with no visible finite score gives 0.
 std::vector<float> naive_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,

@@ -18,6 +18,9 @@
 #include "core/kernels/elementwise.h"
 #include "core/kernels/reduce.h"
 #include "core/threads.h"
+#include "tests/support/targets.h"
+
+using nn::testing::for_each_target;
 
 namespace {
 
@@ -27,21 +30,6 @@ using nn::kernels::Unary;
 constexpr double kUlp = 1.1920929e-7;  // 2^-23, one unit in the last place at 1.0
 const float kInf = std::numeric_limits<float>::infinity();
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-// Runs body() once per compiled target supported here, forcing dynamic dispatch to it.
-template <class Body>
-void for_each_target(const Body& body) {
-  struct Reset {
-    ~Reset() { hwy::SetSupportedTargetsForTest(0); }
-  } reset;
-  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  REQUIRE(!targets.empty());
-  for (int64_t t : targets) {
-    hwy::SetSupportedTargetsForTest(t);
-    INFO("Highway target " << hwy::TargetName(t));
-    body();
-  }
-}
 
 // Lengths that cover empty, partial vectors, whole vectors, and the threaded path (> 32 K).
 const std::vector<int64_t> kSizes = {0, 1, 3, 15, 16, 17, 100, 70001};

@@ -17,6 +17,9 @@
 #include "core/kernels/layer_norm.h"
 #include "core/kernels/softmax.h"
 #include "core/rng.h"
+#include "tests/support/targets.h"
+
+using nn::testing::for_each_target;
 
 namespace {
 
@@ -28,16 +31,6 @@ Vec random_vec(size_t n, uint64_t seed, float lo, float hi) {
   Vec v(n);
   for (size_t i = 0; i < n; ++i) v[i] = lo + (hi - lo) * nn::uniform_at(seed, i);
   return v;
-}
-
-// Runs body once per compiled-and-supported Highway target (dispatch forced to that target).
-void for_each_target(const std::function<void()>& body) {
-  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    INFO("target " << hwy::TargetName(target));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
 }
 
 // Checks got[i] ≈ ref[i] within 1e-5·mag[i] + 1e-6 (mag defaults to |ref|).

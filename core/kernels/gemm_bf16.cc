@@ -1,0 +1,86 @@
+// kernels/gemm_bf16.cc — bf16 GEMM through oneDNN's matmul primitive.
+//
+// Each call packs A and B into bf16 (round to nearest even, kernels/convert.h) in per-thread
+// scratch that only grows, then runs a matmul primitive with fp32 destination. Primitives are
+// created once per shape (M, N, K, transposes, ldc, alpha, beta) and cached: creating one costs
+// milliseconds (JIT), running a cached one costs microseconds. alpha is the primitive's output
+// scale, beta a "sum" post-op (C = alpha·A·B + beta·C).
+#include "core/kernels/gemm_bf16.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "core/error.h"
+#include "core/kernels/convert.h"
+
+namespace nn::kernels {
+namespace {
+
+using dnnl::memory;
+using Key = std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, float, float>;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+// bf16 operand descriptors: A as (M,K) over packed storage that is (M,K) or, transposed, (K,M).
+memory::desc operand_desc(int64_t rows, int64_t cols, bool transposed) {
+  const memory::dims strides = transposed ? memory::dims{1, rows} : memory::dims{cols, 1};
+  return memory::desc({rows, cols}, memory::data_type::bf16, strides);
+}
+
+// The cached primitive for one shape (created on first use, under a lock; the cache is shared).
+const dnnl::matmul& primitive_for(const Key& key) {
+  static std::mutex mutex;
+  static std::map<Key, std::unique_ptr<dnnl::matmul>> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = cache[key];
+  if (!slot) {
+    const auto [ta, tb, M, N, K, ldc, alpha, beta] = key;
+    const memory::desc c_md({M, N}, memory::data_type::f32, memory::dims{ldc, 1});
+    dnnl::primitive_attr attr;
+    if (alpha != 1.f) attr.set_output_scales(0, {alpha});
+    if (beta != 0.f) {
+      dnnl::post_ops ops;
+      ops.append_sum(beta);
+      attr.set_post_ops(ops);
+    }
+    const dnnl::matmul::desc desc(operand_desc(M, K, ta), operand_desc(K, N, tb), c_md);
+    slot = std::make_unique<dnnl::matmul>(dnnl::matmul::primitive_desc(desc, attr, cpu_engine()));
+  }
+  return *slot;
+}
+
+}  // namespace
+
+void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+               const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+               int64_t ldc) {
+  thread_local std::vector<uint16_t> a16, b16;
+  thread_local dnnl::stream stream(cpu_engine());
+  a16.resize(static_cast<size_t>(M * K));
+  b16.resize(static_cast<size_t>(K * N));
+  // Pack in the stored orientation: op(A) = Aᵀ reads A's (K, M) rows.
+  if (trans_a) fp32_to_bf16_rows(K, M, A, lda, a16.data());
+  else fp32_to_bf16_rows(M, K, A, lda, a16.data());
+  if (trans_b) fp32_to_bf16_rows(N, K, B, ldb, b16.data());
+  else fp32_to_bf16_rows(K, N, B, ldb, b16.data());
+  try {
+    const dnnl::matmul& matmul = primitive_for(Key{trans_a, trans_b, M, N, K, ldc, alpha, beta});
+    const memory a(operand_desc(M, K, trans_a), cpu_engine(), a16.data());
+    const memory b(operand_desc(K, N, trans_b), cpu_engine(), b16.data());
+    const memory c(memory::desc({M, N}, memory::data_type::f32, memory::dims{ldc, 1}), cpu_engine(), C);
+    matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    ::nn::fail("gemm (bf16): oneDNN matmul failed for M=", M, " N=", N, " K=", K, ": ", e.what());
+  }
+}
+
+}  // namespace nn::kernels

@@ -1,0 +1,14 @@
+// kernels/gemm_bf16.h — the bf16 path behind gemm(): operands rounded to bfloat16, products
+// accumulated and written in fp32 (oneDNN matmul on AVX512-BF16 dot products). Internal to the
+// core: callers choose it with set_gemm_precision() (kernels/gemm.h), never directly.
+#pragma once
+#include <cstdint>
+
+namespace nn::kernels {
+
+// gemm()'s contract (arguments already checked, M, N, K > 0) with A and B rounded to bf16.
+void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+               const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+               int64_t ldc);
+
+}  // namespace nn::kernels
