@@ -13,6 +13,7 @@
 #include "bert/checkpoint.h"
 #include "bert/train/synthetic.h"
 #include "bert/train/trainer.h"
+#include "core/kernels/gemm.h"
 #include "core/threads.h"
 #include "nn/io/read_file.h"
 
@@ -26,14 +27,16 @@ const char* kUsage =
     "                [--batch-size N] [--grad-accum N] [--steps N | --epochs N | --minutes M] [--lr X]\n"
     "                [--warmup-steps N] [--weight-decay X] [--max-grad-norm X] [--dropout X] [--seed N]\n"
     "                [--threads N] [--eval-every N] [--save-every N] [--eval-fraction X] [--keep N]\n"
-    "                [--resume DIR] [--synthetic]\n"
+    "                [--precision fp32|bf16] [--resume DIR] [--synthetic]\n"
     "  Trains BERT on text files or directories (default: the FOLDOC corpus from scripts/get-corpus.sh).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
     "  Checkpoints go to DIR/checkpoint-N (the last --keep), the final model to DIR itself, with\n"
     "  metrics.jsonl and loss.svg. Ctrl-C stops after the current step and saves; twice quits at once.\n"
     "  Defaults: tiny model, vocabulary of 8000, mlm+nsp, seq 128, batch 32, 500 steps, lr 1e-3 with\n"
     "  linear warmup (10%) and decay, eval every 100 steps on 2% held-out documents (about 5 minutes\n"
-    "  on 2 cores). --minutes M trains for M minutes at a constant rate after warmup.\n";
+    "  on 2 cores). --minutes M trains for M minutes at a constant rate after warmup.\n"
+    "  --precision bf16: matrix products take bf16 operands with fp32 accumulation; weights, optimizer,\n"
+    "  softmax, LayerNorm and loss stay fp32 (about 2x the GEMM rate on AVX512-BF16 CPUs).\n";
 
 std::atomic<int> g_signals{0};  // lock-free, so safe in a signal handler
 
@@ -119,7 +122,7 @@ int run(int argc, char** argv) {
                        {"--corpus", "--out", "--model-config", "--vocab", "--vocab-size", "--objective", "--seq-len",
                         "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
                         "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every",
-                        "--save-every", "--eval-fraction", "--keep", "--resume"},
+                        "--save-every", "--eval-fraction", "--keep", "--resume", "--precision"},
                        {"--synthetic"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
@@ -130,6 +133,7 @@ int run(int argc, char** argv) {
   if (stop_options > 1) throw cli::UsageError("give at most one of --steps, --epochs, --minutes");
   if (args.has("--vocab") && args.has("--vocab-size")) throw cli::UsageError("give --vocab or --vocab-size, not both");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
+  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 

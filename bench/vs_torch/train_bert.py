@@ -3,7 +3,7 @@
 
     LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 \
         bench/vs_torch/train_bert.py --nnbert build/apps/pretrain [--config base] [--batch 8]
-        [--seq 128] [--steps 12] [--threads 2] [--rounds 3]
+        [--seq 128] [--steps 12] [--threads 2] [--rounds 3] [--precision fp32|bf16]
 
 Both sides train BertForPreTraining (MLM + NSP, the MLM loss on 20 gathered masked positions per
 sequence, AdamW with weight decay, clipping to 1.0) on random ids, with the same threads. The
@@ -11,6 +11,9 @@ runs alternate (nnbert, torch, nnbert, …) so the machine's noise hits both; ea
 median tokens/s over its steps after the first two (warm-up), and the script prints the median of
 the rounds and the ratio. PyTorch runs fairly: torch.set_num_threads(threads) and the OpenMP build
 of OpenBLAS through LD_LIBRARY_PATH (Debian's default pthread build halves its fp32 speed).
+With --precision bf16, nnbert runs `pretrain --precision bf16` and PyTorch its bf16 autocast
+(torch.autocast("cpu", dtype=torch.bfloat16) around the forward; oneDNN bf16 matmuls), the
+mixed-precision mode each offers; master weights and optimizer stay fp32 on both sides.
 """
 import argparse
 import os
@@ -31,13 +34,19 @@ SIZES = {"tiny": (2, 128), "mini": (4, 256), "small": (4, 512), "medium": (8, 51
          "large": (24, 1024)}
 
 
-def torch_tokens_per_s(config, batch, seq, steps, threads):
+def torch_tokens_per_s(config, batch, seq, steps, threads, precision):
     torch.set_num_threads(threads)
     layers, hidden = SIZES[config]
     c = BertConfig(vocab_size=30522, hidden_size=hidden, num_hidden_layers=layers,
                    num_attention_heads=hidden // 64, intermediate_size=4 * hidden)
     model = BertForPreTraining(c)
     model.train()
+    if precision == "bf16":
+        # PyTorch 1.13's CPU autocast has no fp32 rule for layer_norm, which then rejects the bf16
+        # output of the MLM head's dense+GELU next to its fp32 weight: run LayerNorm in fp32.
+        for m in model.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                m.register_forward_pre_hook(lambda _, inputs: tuple(x.float() for x in inputs))
     decay = [p for n, p in model.named_parameters() if not ("bias" in n or "LayerNorm.weight" in n)]
     no_decay = [p for n, p in model.named_parameters() if "bias" in n or "LayerNorm.weight" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
@@ -53,10 +62,11 @@ def torch_tokens_per_s(config, batch, seq, steps, threads):
         labels = ids.view(-1)[flat]
         nsp = torch.randint(0, 2, (batch,), generator=g)
         t0 = time.perf_counter()
-        seq_out, pooled = model.bert(ids, mask, types)
-        gathered = seq_out.reshape(-1, hidden)[flat]
-        mlm = F.cross_entropy(model.cls.predictions(gathered), labels)
-        loss = mlm + F.cross_entropy(model.cls.seq_relationship(pooled), nsp)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            seq_out, pooled = model.bert(ids, mask, types)
+            gathered = seq_out.reshape(-1, hidden)[flat]
+            mlm = F.cross_entropy(model.cls.predictions(gathered), labels)
+            loss = mlm + F.cross_entropy(model.cls.seq_relationship(pooled), nsp)
         opt.zero_grad(set_to_none=False)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -67,10 +77,11 @@ def torch_tokens_per_s(config, batch, seq, steps, threads):
     return statistics.median(rates)
 
 
-def nnbert_tokens_per_s(binary, config, batch, seq, steps, threads):
+def nnbert_tokens_per_s(binary, config, batch, seq, steps, threads, precision):
     with tempfile.TemporaryDirectory() as out:
         r = subprocess.run([binary, "--synthetic", "--model-config", config, "--batch-size", str(batch),
                             "--seq-len", str(seq), "--steps", str(steps), "--threads", str(threads),
+                            "--precision", precision,
                             "--eval-every", "0", "--save-every", "0", "--out", out],
                            capture_output=True, text=True)
         if r.returncode != 0:
@@ -89,14 +100,15 @@ def main():
     ap.add_argument("--steps", type=int, default=12)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = ap.parse_args()
     ours, theirs = [], []
     for r in range(a.rounds):
-        ours.append(nnbert_tokens_per_s(a.nnbert, a.config, a.batch, a.seq, a.steps, a.threads))
-        theirs.append(torch_tokens_per_s(a.config, a.batch, a.seq, a.steps, a.threads))
+        ours.append(nnbert_tokens_per_s(a.nnbert, a.config, a.batch, a.seq, a.steps, a.threads, a.precision))
+        theirs.append(torch_tokens_per_s(a.config, a.batch, a.seq, a.steps, a.threads, a.precision))
         print(f"round {r + 1}: nnbert {ours[-1]:.0f} tok/s, torch {theirs[-1]:.0f} tok/s", flush=True)
     mo, mt = statistics.median(ours), statistics.median(theirs)
-    print(f"{a.config} b{a.batch} s{a.seq} {a.threads} threads: nnbert {mo:.0f} tok/s, "
+    print(f"{a.config} b{a.batch} s{a.seq} {a.threads} threads {a.precision}: nnbert {mo:.0f} tok/s, "
           f"PyTorch {torch.__version__} {mt:.0f} tok/s, ratio {mo / mt:.2f}")
 
 
