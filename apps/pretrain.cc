@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -14,6 +15,7 @@
 #include "bert/train/synthetic.h"
 #include "bert/train/trainer.h"
 #include "core/kernels/gemm.h"
+#include "core/profile.h"
 #include "core/threads.h"
 #include "nn/io/read_file.h"
 
@@ -27,7 +29,7 @@ const char* kUsage =
     "                [--batch-size N] [--grad-accum N] [--steps N | --epochs N | --minutes M] [--lr X]\n"
     "                [--warmup-steps N] [--weight-decay X] [--max-grad-norm X] [--dropout X] [--seed N]\n"
     "                [--threads N] [--eval-every N] [--save-every N] [--eval-fraction X] [--keep N]\n"
-    "                [--precision fp32|bf16] [--resume DIR] [--synthetic]\n"
+    "                [--precision fp32|bf16] [--resume DIR] [--synthetic] [--profile]\n"
     "  Trains BERT on text files or directories (default: the FOLDOC corpus from scripts/get-corpus.sh).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
     "  Checkpoints go to DIR/checkpoint-N (the last --keep), the final model to DIR itself, with\n"
@@ -36,7 +38,8 @@ const char* kUsage =
     "  linear warmup (10%) and decay, eval every 100 steps on 2% held-out documents (about 5 minutes\n"
     "  on 2 cores). --minutes M trains for M minutes at a constant rate after warmup.\n"
     "  --precision bf16: matrix products take bf16 operands with fp32 accumulation; weights, optimizer,\n"
-    "  softmax, LayerNorm and loss stay fp32 (about 2x the GEMM rate on AVX512-BF16 CPUs).\n";
+    "  softmax, LayerNorm and loss stay fp32 (about 2x the GEMM rate on AVX512-BF16 CPUs).\n"
+    "  --profile prints, at the end, time per op (forward and backward) and GEMM GFLOP/s per step.\n";
 
 std::atomic<int> g_signals{0};  // lock-free, so safe in a signal handler
 
@@ -83,6 +86,28 @@ struct ProgressPrinter {
   }
 };
 
+// --profile: records ops from the end of the first step (warm-up: JIT, allocator) to the end of
+// the last, and keeps the table of the steps seen so far (evaluation after the last step would
+// otherwise be counted).
+// Progress events come every few steps; the first one starts the recording.
+struct StepProfiler {
+  int64_t first_step = -1, last_step = -1;
+  std::chrono::steady_clock::time_point start;
+  std::string table;
+  void on_step(int64_t step) {
+    if (first_step < 0) {
+      first_step = last_step = step;
+      nn::profile::reset();
+      nn::profile::set_enabled(true);
+      start = std::chrono::steady_clock::now();
+      return;
+    }
+    last_step = step;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    table = nn::profile::report(step - first_step, wall);
+  }
+};
+
 std::string default_run_name() {
   char buf[64];
   const std::time_t now = std::time(nullptr);
@@ -123,7 +148,7 @@ int run(int argc, char** argv) {
                         "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
                         "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every",
                         "--save-every", "--eval-fraction", "--keep", "--resume", "--precision"},
-                       {"--synthetic"});
+                       {"--synthetic", "--profile"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -206,7 +231,18 @@ int run(int argc, char** argv) {
   bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model.config.vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
   bert::Trainer trainer(model, cfg, std::move(feed));
   if (!resume_from.empty()) trainer.resume(resume_from);
-  const bert::TrainSummary summary = trainer.run(ProgressPrinter{isatty(STDERR_FILENO) != 0, cfg.objective});
+  const ProgressPrinter printer{isatty(STDERR_FILENO) != 0, cfg.objective};
+  StepProfiler profiler;
+  const bool profile = args.flag("--profile");
+  const bert::TrainSummary summary = trainer.run([&](const bert::ProgressEvent& e) {
+    if (profile && e.kind == bert::ProgressEvent::Kind::Step) profiler.on_step(e.step);
+    printer(e);
+  });
+  nn::profile::set_enabled(false);
+  if (profile)
+    std::printf("\nprofile of steps %lld-%lld (per step; evaluation and saving between them included):\n%s",
+                static_cast<long long>(profiler.first_step + 1), static_cast<long long>(profiler.last_step),
+                profiler.table.empty() ? "(fewer than 2 steps)\n" : profiler.table.c_str());
 
   std::printf("\nmodel saved in %s (%lld steps%s)\n", summary.final_dir.c_str(), static_cast<long long>(summary.steps),
               summary.interrupted ? ", interrupted" : "");

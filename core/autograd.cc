@@ -6,6 +6,7 @@
 
 #include "core/kernels/elementwise.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 namespace {
@@ -92,7 +93,11 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
              "backpropagate through it twice)");
     Tensor g = std::move(node->grad);
     node->grad = Tensor();
-    std::vector<Tensor> grads = node->backward(g);
+    std::vector<Tensor> grads;
+    {
+      const profile::Scope prof(node->op, true);
+      grads = node->backward(g);
+    }
     NN_CHECK(grads.size() == node->inputs.size(), "backward: op '", node->op, "' returned ",
              grads.size(), " gradients for ", node->inputs.size(), " inputs");
     for (size_t i = 0; i < grads.size(); ++i) {

@@ -7,6 +7,7 @@
 
 #include "core/autograd.h"
 #include "core/rng.h"
+#include "core/profile.h"
 
 namespace nn {
 
@@ -218,6 +219,7 @@ Tensor Tensor::clone() const {
 
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
+  const profile::Scope prof("contiguous");
   return clone();
 }
 

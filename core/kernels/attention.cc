@@ -18,6 +18,7 @@
 #include <limits>
 
 #include "core/kernels/gemm.h"
+#include "core/profile.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "core/kernels/attention.cc"
@@ -259,6 +260,13 @@ void zero_heads(const AttentionDims& a, float* out, HeadsLayout l) {
     for (int64_t h = 0; h < a.H; ++h)
       for (int64_t i = 0; i < a.T; ++i) std::fill_n(out + b * l.batch + h * l.head + i * l.row, a.D, 0.f);
 }
+// 2·D flops per visible (query, key) pair: the cost of one of the GEMMs over the scores.
+double score_flops(const AttentionDims& a) {
+  double pairs = 0;
+  for (int64_t i = 0; i < a.T; ++i)
+    pairs += static_cast<double>(a.causal ? std::clamp<int64_t>(i + 1 + a.S - a.T, 0, a.S) : a.S);
+  return 2.0 * static_cast<double>(a.B * a.H * a.D) * pairs;
+}
 }  // namespace
 
 void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq, const float* k,
@@ -270,6 +278,7 @@ void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq
     std::fill_n(lse, dims.B * dims.H * dims.T, std::numeric_limits<float>::infinity());
     return;
   }
+  if (profile::enabled()) profile::add_flops(2 * score_flops(dims));  // QKᵀ and P·V
   HWY_DYNAMIC_DISPATCH(ForwardImpl)(dims, q, lq, k, lk, v, lv, out, lo, lse, probs);
 }
 
@@ -292,6 +301,7 @@ void attention_backward(const AttentionDims& dims, const float* q, HeadsLayout l
     zero_heads(keys, dv, ldv);
     return;
   }
+  if (profile::enabled()) profile::add_flops(4 * score_flops(dims));  // dV, dP, dQ, dK
   HWY_DYNAMIC_DISPATCH(BackwardImpl)(dims, q, lq, k, lk, v, lv, out, lo, dout, ldo, lse, probs, dq,
                                      ldq, dk, ldk, dv, ldv);
 }

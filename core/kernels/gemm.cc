@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/kernels/gemm_bf16.h"
+#include "core/profile.h"
 
 namespace nn::kernels {
 namespace {
@@ -75,6 +76,7 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                     int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
+  profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
   if (g_precision.load(std::memory_order_relaxed) == GemmPrecision::kBf16 && std::min(M, N) >= kBf16MinSide)
     return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -17,6 +17,7 @@
 #include "core/autograd.h"
 #include "core/kernels/attention.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 namespace {
@@ -70,6 +71,7 @@ Tensor empty_like_layout(const Tensor& x) {
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
                  bool causal) {
+  const profile::Scope prof("attention");
   NN_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, "attention: shapes q ", q.shape(), ", k ",
            k.shape(), ", v ", v.shape(), " must be (B,H,T,D), (B,H,S,D), (B,H,S,D)");
   NN_CHECK(q.dtype() == DType::F32 && k.dtype() == DType::F32 && v.dtype() == DType::F32,

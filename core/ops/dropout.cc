@@ -6,6 +6,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
+#include "core/profile.h"
 
 namespace nn {
 namespace {
@@ -29,6 +30,7 @@ void apply_mask(const float* in, float* out, int64_t n, float p, uint64_t seed) 
 }  // namespace
 
 Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed) {
+  const profile::Scope prof("dropout");
   NN_CHECK(p >= 0.f && p < 1.f, "dropout: probability p must be in [0, 1), got ", p);
   NN_CHECK(x.dtype() == DType::F32, "dropout: needs an F32 tensor, got ", dtype_name(x.dtype()));
   if (!training || p == 0.f) return x;

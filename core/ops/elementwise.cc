@@ -11,6 +11,7 @@
 #include "core/kernels/reduce.h"
 #include "core/ops.h"
 #include "core/ops/broadcast.h"
+#include "core/profile.h"
 
 namespace nn {
 
@@ -69,6 +70,7 @@ Tensor dense(const Tensor& x) { return x.detach().contiguous(); }
 
 // y = a op b over the broadcast shape.
 Tensor binary_forward(Binary k, const char* op, const Tensor& a, const Tensor& b) {
+  const profile::Scope prof(op);
   check_f32(op, a);
   check_f32(op, b);
   const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
@@ -80,6 +82,7 @@ Tensor binary_forward(Binary k, const char* op, const Tensor& a, const Tensor& b
 
 // y = a op s (or s op a when scalar_first).
 Tensor scalar_forward(Binary k, const char* op, const Tensor& a, float s, bool scalar_first) {
+  const profile::Scope prof(op);
   check_f32(op, a);
   const Tensor ac = dense(a);
   Tensor y = Tensor::empty(a.shape());
@@ -220,6 +223,7 @@ Tensor div(float s, const Tensor& a) {
 // ---------------- unary ops ----------------
 
 Tensor neg(const Tensor& x) {
+  const profile::Scope prof("neg");
   check_f32("neg", x);
   Tensor y = unary_forward(Unary::Neg, dense(x));
   if (needs_grad({&x})) {
@@ -230,6 +234,7 @@ Tensor neg(const Tensor& x) {
 }
 
 Tensor exp(const Tensor& x) {
+  const profile::Scope prof("exp");
   check_f32("exp", x);
   Tensor y = unary_forward(Unary::Exp, dense(x));
   if (needs_grad({&x})) {
@@ -240,6 +245,7 @@ Tensor exp(const Tensor& x) {
 }
 
 Tensor log(const Tensor& x) {
+  const profile::Scope prof("log");
   check_f32("log", x);
   const Tensor xc = dense(x);
   Tensor y = unary_forward(Unary::Log, xc);
@@ -251,6 +257,7 @@ Tensor log(const Tensor& x) {
 }
 
 Tensor sqrt(const Tensor& x) {
+  const profile::Scope prof("sqrt");
   check_f32("sqrt", x);
   Tensor y = unary_forward(Unary::Sqrt, dense(x));
   if (needs_grad({&x})) {
@@ -263,6 +270,7 @@ Tensor sqrt(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
+  const profile::Scope prof("tanh");
   check_f32("tanh", x);
   Tensor y = unary_forward(Unary::Tanh, dense(x));
   if (needs_grad({&x})) {
@@ -275,6 +283,7 @@ Tensor tanh(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
+  const profile::Scope prof("relu");
   check_f32("relu", x);
   const Tensor xc = dense(x);
   Tensor y = unary_forward(Unary::Relu, xc);
@@ -288,6 +297,7 @@ Tensor relu(const Tensor& x) {
 }
 
 Tensor gelu(const Tensor& x) {
+  const profile::Scope prof("gelu");
   check_f32("gelu", x);
   const Tensor xc = dense(x);
   Tensor y = unary_forward(Unary::Gelu, xc);

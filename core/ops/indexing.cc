@@ -10,6 +10,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 namespace {
@@ -71,6 +72,7 @@ Tensor take_rows(const char* op, const char* what, const Tensor& table, const Te
 }  // namespace
 
 Tensor embedding(const Tensor& weight, const Tensor& ids) {
+  const profile::Scope prof("embedding");
   NN_CHECK(weight.dtype() == DType::F32 && weight.dim() == 2, "embedding: weight must be F32 (V,C), got ",
            dtype_name(weight.dtype()), " ", weight.shape());
   NN_CHECK(ids.dtype() == DType::I64, "embedding: ids must be I64, got ", dtype_name(ids.dtype()));
@@ -80,6 +82,7 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
 }
 
 Tensor gather_rows(const Tensor& x, const Tensor& index) {
+  const profile::Scope prof("gather_rows");
   NN_CHECK(x.dtype() == DType::F32 && x.dim() == 2, "gather_rows: x must be F32 (N,C), got ",
            dtype_name(x.dtype()), " ", x.shape());
   NN_CHECK(index.dtype() == DType::I64 && index.dim() == 1, "gather_rows: index must be I64 (M), got ",

@@ -4,10 +4,12 @@
 #include "core/autograd.h"
 #include "core/kernels/layer_norm.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
+  const profile::Scope prof("layer_norm");
   NN_CHECK(x.defined() && gamma.defined() && beta.defined(), "layer_norm: x, gamma and beta must all be given");
   NN_CHECK(x.dtype() == DType::F32 && gamma.dtype() == DType::F32 && beta.dtype() == DType::F32,
            "layer_norm: needs F32 tensors");

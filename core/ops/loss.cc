@@ -4,10 +4,12 @@
 #include "core/autograd.h"
 #include "core/kernels/softmax.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore_index) {
+  const profile::Scope prof("cross_entropy");
   NN_CHECK(logits.dtype() == DType::F32 && logits.dim() == 2, "cross_entropy: logits must be F32 (N,C), got ",
            dtype_name(logits.dtype()), " ", logits.shape());
   NN_CHECK(targets.dtype() == DType::I64 && targets.dim() == 1 && targets.size(0) == logits.size(0),

@@ -12,6 +12,7 @@
 #include "core/autograd.h"
 #include "core/kernels/gemm.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 namespace {
@@ -120,6 +121,7 @@ Shape with_last(Shape s, int64_t n) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  const profile::Scope prof("matmul");
   NN_CHECK(a.dtype() == DType::F32 && b.dtype() == DType::F32, "matmul: shapes ", a.shape(), " and ",
            b.shape(), " must both be F32");
   NN_CHECK(a.dim() >= 2 && a.dim() <= 4 && b.dim() >= 2 && b.dim() <= 4, "matmul: shapes ", a.shape(),
@@ -166,6 +168,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const profile::Scope prof("linear");
   NN_CHECK(x.dtype() == DType::F32 && w.dtype() == DType::F32 && x.dim() >= 1 && w.dim() == 2 &&
                x.size(-1) == w.size(1),
            "linear: input ", x.shape(), " and weight ", w.shape(), " do not match (need x (..., in), W (out, in))");

@@ -6,6 +6,7 @@
 #include "core/kernels/reduce.h"
 #include "core/ops.h"
 #include "core/ops/broadcast.h"
+#include "core/profile.h"
 
 namespace nn {
 namespace {
@@ -38,6 +39,7 @@ AxisView axis_view(const Tensor& x, int64_t a) {
 
 // Σ or mean over one axis: y = scale·Σ_axis x.
 Tensor sum_axis_scaled(const char* op, const Tensor& x, int64_t axis, bool keepdim, bool mean) {
+  const profile::Scope prof(op);
   check_f32(op, x);
   const int64_t a = x.axis(axis, op);
   const AxisView v = axis_view(x, a);
@@ -58,6 +60,7 @@ Tensor sum_axis_scaled(const char* op, const Tensor& x, int64_t axis, bool keepd
 }  // namespace
 
 Tensor sum(const Tensor& x) {
+  const profile::Scope prof("sum");
   check_f32("sum", x);
   const Tensor xc = x.detach().contiguous();
   Tensor y = Tensor::full({}, static_cast<float>(kernels::sum_all(xc.data(), xc.numel())));
@@ -71,6 +74,7 @@ Tensor sum(const Tensor& x) {
 }
 
 Tensor mean(const Tensor& x) {
+  const profile::Scope prof("mean");
   check_f32("mean", x);
   const Tensor xc = x.detach().contiguous();
   const double n = static_cast<double>(xc.numel());  // 0 elements: 0/0 = NaN, as in PyTorch
@@ -85,6 +89,7 @@ Tensor mean(const Tensor& x) {
 }
 
 Tensor max(const Tensor& x) {
+  const profile::Scope prof("max");
   check_f32("max", x);
   NN_CHECK(x.numel() > 0, "max: cannot take the max of an empty tensor of shape ", x.shape());
   const Tensor xc = x.detach().contiguous();
@@ -112,6 +117,7 @@ Tensor mean(const Tensor& x, int64_t axis, bool keepdim) {
 }
 
 Tensor max(const Tensor& x, int64_t axis, bool keepdim) {
+  const profile::Scope prof("max");
   check_f32("max", x);
   const int64_t a = x.axis(axis, "max");
   const AxisView v = axis_view(x, a);

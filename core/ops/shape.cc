@@ -6,6 +6,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 
@@ -98,6 +99,7 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
+  const profile::Scope prof("concat");
   NN_CHECK(!xs.empty(), "concat: no tensors given");
   const Tensor& first = xs[0];
   const int64_t a = first.axis(axis, "concat");

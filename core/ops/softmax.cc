@@ -4,6 +4,7 @@
 #include "core/autograd.h"
 #include "core/kernels/softmax.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace nn {
 namespace {
@@ -18,6 +19,7 @@ int64_t last_axis(const Tensor& x, const char* op) {
 }  // namespace
 
 Tensor softmax(const Tensor& x) {
+  const profile::Scope prof("softmax");
   const int64_t cols = last_axis(x, "softmax");
   const Tensor xc = x.detach().contiguous();
   Tensor y = Tensor::empty(x.shape());
@@ -37,6 +39,7 @@ Tensor softmax(const Tensor& x) {
 }
 
 Tensor log_softmax(const Tensor& x) {
+  const profile::Scope prof("log_softmax");
   const int64_t cols = last_axis(x, "log_softmax");
   const Tensor xc = x.detach().contiguous();
   Tensor y = Tensor::empty(x.shape());

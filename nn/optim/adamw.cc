@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/kernels/adamw.h"
+#include "core/profile.h"
 
 namespace nn {
 
@@ -12,6 +13,7 @@ AdamW::AdamW(FlatParameters& params, AdamWConfig config)
       m_(Tensor::zeros(params.values.shape())), v_(Tensor::zeros(params.values.shape())) {}
 
 void AdamW::step(float lr) {
+  const profile::Scope prof("adamw");
   ++step_;
   const double t = static_cast<double>(step_);
   const float c1 = config_.bias_correction ? static_cast<float>(1.0 - std::pow(config_.beta1, t)) : 1.f;

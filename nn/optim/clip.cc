@@ -1,11 +1,13 @@
 // clip.cc — one reduction (sum of squares in double) and one scaling pass.
 #include "nn/optim/clip.h"
+#include "core/profile.h"
 
 #include <cmath>
 
 namespace nn {
 
 double clip_grad_norm(FlatParameters& params, double max_norm) {
+  const profile::Scope prof("clip_grad_norm");
   float* g = params.grads.data();
   const int64_t n = params.grads.numel();
   double sumsq = 0;
