@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""BERT encoder inference latency, nnbert beside PyTorch 1.13, alternating runs.
+
+    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 \
+        bench/vs_torch/encoder_inference.py --nnbert build/bench/bert/encoder_latency
+        [--config base] [--batch 1] [--seq 128] [--precision fp32|bf16] [--threads 2] [--rounds 3]
+
+Both sides run a freshly initialised BertModel (embeddings, encoder, pooler) in eval mode
+without autograd on the same random-id shape and threads. nnbert's encoder_latency reports the
+median of 20 timed forwards after 3 warm-up runs; the PyTorch side does the same in this process
+(torch.no_grad, torch.set_num_threads, bf16 through torch.autocast on the CPU). Each round runs
+nnbert then PyTorch; the script prints the median over rounds and the latency ratio
+(nnbert / PyTorch: below 1 is faster).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "parity"))
+from bert_reference import BertConfig, BertModel  # noqa: E402
+
+SIZES = {"tiny": (2, 128), "mini": (4, 256), "small": (4, 512), "medium": (8, 512), "base": (12, 768),
+         "large": (24, 1024)}
+
+
+def torch_median_ms(config, batch, seq, precision, threads, iters=20):
+    torch.set_num_threads(threads)
+    layers, hidden = SIZES[config]
+    c = BertConfig(vocab_size=30522, hidden_size=hidden, num_hidden_layers=layers,
+                   num_attention_heads=hidden // 64, intermediate_size=4 * hidden)
+    model = BertModel(c).eval()
+    if precision == "bf16":  # 1.13's CPU autocast leaves layer_norm's inputs as they come
+        for m in model.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                m.register_forward_pre_hook(lambda _, inputs: tuple(x.float() for x in inputs))
+    ids = torch.randint(5, 30522, (batch, seq), generator=torch.Generator().manual_seed(7))
+    times = []
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        for i in range(iters + 3):
+            t0 = time.perf_counter()
+            model(ids)
+            if i >= 3:
+                times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def nnbert_median_ms(binary, config, batch, seq, precision, threads):
+    r = subprocess.run([binary, "--config", config, "--batch", str(batch), "--seq", str(seq),
+                        "--precision", precision, "--threads", str(threads)], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("nnbert failed: " + r.stderr)
+    return json.loads(r.stdout)["median_ms"]
+
+
+def compare(binary, config, batch, seq, precision, threads, rounds):
+    """Median latencies (nnbert, torch) over alternating rounds, in ms."""
+    ours, theirs = [], []
+    for _ in range(rounds):
+        ours.append(nnbert_median_ms(binary, config, batch, seq, precision, threads))
+        theirs.append(torch_median_ms(config, batch, seq, precision, threads))
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nnbert", required=True)
+    ap.add_argument("--config", default="base")
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    mo, mt = compare(a.nnbert, a.config, a.batch, a.seq, a.precision, a.threads, a.rounds)
+    print(f"{a.config} encoder b{a.batch} s{a.seq} {a.precision} {a.threads} threads: nnbert {mo:.1f} ms, "
+          f"PyTorch {torch.__version__} {mt:.1f} ms, latency ratio {mo / mt:.2f}")
+
+
+if __name__ == "__main__":
+    main()
