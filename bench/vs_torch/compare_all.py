@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Every speed figure of nnbert beside PyTorch 1.13, one table (issue #7's comparison).
+
+    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 \
+        bench/vs_torch/compare_all.py --build build [--threads 2] [--rounds 3] [--quick]
+
+Rows: training (tiny, mini, small, base; fp32 and bf16: BertForPreTraining, seq 128, batch 8,
+gathered MLM + NSP, AdamW, clipping) in tokens/s, and encoder inference (base, batch 1 and 8,
+seq 128; fp32 and bf16) in ms. Each row alternates nnbert and PyTorch for --rounds rounds and
+reports medians (train_bert.py and encoder_inference.py do the work; run them alone for one row).
+MFU = model FLOP/s over the machine's peak (--peak-fp32 / --peak-bf16 GFLOP/s; measure them with
+bench_core's BM_GemmOneDnn at the same threads). Model FLOPs count the GEMMs only: per token and
+layer 2·(4H² + 2HI) for the linears and 4TH for attention, the MLM head on the gathered 20 of 128
+positions, ×3 for training (forward + backward). Prints a markdown table for docs/PERFORMANCE.md.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import encoder_inference  # noqa: E402
+import train_bert  # noqa: E402
+
+VOCAB, SEQ, GATHERED = 30522, 128, 20
+
+
+def forward_flops_per_token(config, mlm_head):
+    layers, hidden = train_bert.SIZES[config]
+    inter = 4 * hidden
+    f = layers * (2 * (4 * hidden * hidden + 2 * hidden * inter) + 4 * SEQ * hidden)
+    if mlm_head:
+        f += 2 * (hidden * hidden + hidden * VOCAB) * GATHERED / SEQ
+    return f
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--peak-fp32", type=float, default=230.0)
+    ap.add_argument("--peak-bf16", type=float, default=465.0)
+    ap.add_argument("--quick", action="store_true", help="base rows only, fewer steps")
+    a = ap.parse_args()
+    pretrain = os.path.join(a.build, "apps", "pretrain")
+    latency = os.path.join(a.build, "bench", "bert", "encoder_latency")
+    peak = {"fp32": a.peak_fp32, "bf16": a.peak_bf16}
+    rows = []
+    configs = ["base"] if a.quick else ["tiny", "mini", "small", "base"]
+    for config in configs:
+        for precision in ["fp32", "bf16"]:
+            steps = 8 if config == "base" else 20
+            ours, theirs = [], []
+            for _ in range(a.rounds):
+                ours.append(train_bert.nnbert_tokens_per_s(pretrain, config, 8, SEQ, steps, a.threads, precision))
+                theirs.append(train_bert.torch_tokens_per_s(config, 8, SEQ, steps, a.threads, precision))
+            mo, mt = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]
+            flops = 3 * forward_flops_per_token(config, True)
+            rows.append((f"train {config} b8 s128", precision, f"{mo:.0f} tok/s", f"{mt:.0f} tok/s", f"{mo / mt:.2f}×",
+                         f"{100 * mo * flops / (peak[precision] * 1e9):.0f}%",
+                         f"{100 * mt * flops / (peak[precision] * 1e9):.0f}%"))
+            print(rows[-1], flush=True)
+    for batch in [1, 8]:
+        for precision in ["fp32", "bf16"]:
+            mo, mt = encoder_inference.compare(latency, "base", batch, SEQ, precision, a.threads, a.rounds)
+            flops = forward_flops_per_token("base", False) * batch * SEQ
+            rows.append((f"encoder base b{batch} s128", precision, f"{mo:.1f} ms", f"{mt:.1f} ms",
+                         f"{mt / mo:.2f}× (latency {mo / mt:.2f})",
+                         f"{100 * flops / (mo * 1e-3) / (peak[precision] * 1e9):.0f}%",
+                         f"{100 * flops / (mt * 1e-3) / (peak[precision] * 1e9):.0f}%"))
+            print(rows[-1], flush=True)
+    print()
+    print(f"| workload | precision | nnbert | PyTorch 1.13 | speed-up | MFU nnbert | MFU PyTorch |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
