@@ -52,8 +52,8 @@ def main():
             steps = 8 if config == "base" else 20
             ours, theirs = [], []
             for _ in range(a.rounds):
-                ours.append(train_bert.nnbert_tokens_per_s(pretrain, config, 8, SEQ, steps, a.threads, precision))
-                theirs.append(train_bert.torch_tokens_per_s(config, 8, SEQ, steps, a.threads, precision))
+                ours.append(train_bert.nnbert_tokens_per_s(pretrain, config, 8, SEQ, steps, a.threads, precision)[0])
+                theirs.append(train_bert.torch_tokens_per_s(config, 8, SEQ, steps, a.threads, precision)[0])
             mo, mt = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]
             flops = 3 * forward_flops_per_token(config, True)
             rows.append((f"train {config} b8 s128", precision, f"{mo:.0f} tok/s", f"{mt:.0f} tok/s", f"{mo / mt:.2f}×",

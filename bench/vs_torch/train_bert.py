@@ -9,15 +9,18 @@ Both sides train BertForPreTraining (MLM + NSP, the MLM loss on 20 gathered mask
 sequence, AdamW with weight decay, clipping to 1.0) on random ids, with the same threads. The
 runs alternate (nnbert, torch, nnbert, …) so the machine's noise hits both; each round reports the
 median tokens/s over its steps after the first two (warm-up), and the script prints the median of
-the rounds and the ratio. PyTorch runs fairly: torch.set_num_threads(threads) and the OpenMP build
+the rounds and the ratio, and the peak resident memory of each side (nnbert: its process;
+PyTorch: this Python process, interpreter and torch included). PyTorch runs fairly: torch.set_num_threads(threads) and the OpenMP build
 of OpenBLAS through LD_LIBRARY_PATH (Debian's default pthread build halves its fp32 speed).
 With --precision bf16, nnbert runs `pretrain --precision bf16` and PyTorch its bf16 autocast
 (torch.autocast("cpu", dtype=torch.bfloat16) around the forward; oneDNN bf16 matmuls), the
 mixed-precision mode each offers; master weights and optimizer stay fp32 on both sides.
 """
 import argparse
+import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,21 +77,23 @@ def torch_tokens_per_s(config, batch, seq, steps, threads, precision):
         dt = time.perf_counter() - t0
         if step >= 2:
             rates.append(batch * seq / dt)
-    return statistics.median(rates)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process (Linux: KiB)
+    return statistics.median(rates), peak_mb
 
 
 def nnbert_tokens_per_s(binary, config, batch, seq, steps, threads, precision):
     with tempfile.TemporaryDirectory() as out:
-        r = subprocess.run([binary, "--synthetic", "--model-config", config, "--batch-size", str(batch),
-                            "--seq-len", str(seq), "--steps", str(steps), "--threads", str(threads),
-                            "--precision", precision,
-                            "--eval-every", "0", "--save-every", "0", "--out", out],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit("nnbert failed: " + r.stderr)
-        import json
+        p = subprocess.Popen([binary, "--synthetic", "--model-config", config, "--batch-size", str(batch),
+                              "--seq-len", str(seq), "--steps", str(steps), "--threads", str(threads),
+                              "--precision", precision, "--eval-every", "0", "--save-every", "0", "--out", out],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stderr = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)  # this child's own peak RSS
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            sys.exit("nnbert failed: " + stderr)
         rates = [json.loads(l)["tokens_per_s"] for l in open(os.path.join(out, "metrics.jsonl"))]
-    return statistics.median(rates[2:] if len(rates) > 3 else rates)
+    return statistics.median(rates[2:] if len(rates) > 3 else rates), usage.ru_maxrss / 1024
 
 
 def main():
@@ -102,14 +107,19 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = ap.parse_args()
-    ours, theirs = [], []
+    ours, theirs, peak_ours, peak_theirs = [], [], 0.0, 0.0
     for r in range(a.rounds):
-        ours.append(nnbert_tokens_per_s(a.nnbert, a.config, a.batch, a.seq, a.steps, a.threads, a.precision))
-        theirs.append(torch_tokens_per_s(a.config, a.batch, a.seq, a.steps, a.threads, a.precision))
+        rate, peak = nnbert_tokens_per_s(a.nnbert, a.config, a.batch, a.seq, a.steps, a.threads, a.precision)
+        ours.append(rate)
+        peak_ours = max(peak_ours, peak)
+        rate, peak = torch_tokens_per_s(a.config, a.batch, a.seq, a.steps, a.threads, a.precision)
+        theirs.append(rate)
+        peak_theirs = max(peak_theirs, peak)
         print(f"round {r + 1}: nnbert {ours[-1]:.0f} tok/s, torch {theirs[-1]:.0f} tok/s", flush=True)
     mo, mt = statistics.median(ours), statistics.median(theirs)
     print(f"{a.config} b{a.batch} s{a.seq} {a.threads} threads {a.precision}: nnbert {mo:.0f} tok/s, "
-          f"PyTorch {torch.__version__} {mt:.0f} tok/s, ratio {mo / mt:.2f}")
+          f"PyTorch {torch.__version__} {mt:.0f} tok/s, ratio {mo / mt:.2f}; "
+          f"peak RSS nnbert {peak_ours:.0f} MB, PyTorch process {peak_theirs:.0f} MB")
 
 
 if __name__ == "__main__":
