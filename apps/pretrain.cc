@@ -69,8 +69,10 @@ struct ProgressPrinter {
     if (e.kind == K::Step) {
       char nsp[32] = "";
       if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, " nsp_acc %.3f", e.nsp_acc);
-      std::fprintf(stderr, "%sstep %lld/%lld  loss %.4f  %s %.3f%s  lr %.2e  %.0f tok/s  eta %s%s",
-                   tty ? "\r\033[K" : "", static_cast<long long>(e.step), static_cast<long long>(e.total_steps),
+      char total[32] = "";  // a --minutes run has no step count
+      if (e.total_steps < (int64_t{1} << 40)) std::snprintf(total, sizeof total, "/%lld", static_cast<long long>(e.total_steps));
+      std::fprintf(stderr, "%sstep %lld%s  loss %.4f  %s %.3f%s  lr %.2e  %.0f tok/s  eta %s%s",
+                   tty ? "\r\033[K" : "", static_cast<long long>(e.step), total,
                    e.loss, objective == bert::Objective::clm ? "acc" : "mlm_acc", e.mlm_acc, nsp, e.lr,
                    e.tokens_per_s, format_duration(e.eta_s).c_str(), tty ? "" : "\n");
     } else if (e.kind == K::Eval) {
