@@ -28,7 +28,9 @@ const char* kUsage =
 // Rewrites one progress line on a terminal; prints a line every 10% otherwise.
 class Progress {
  public:
+  // Progress of the file `name`.
   explicit Progress(std::string name) : name_(std::move(name)) {}
+  // Reports `done` of `total` tokens scored.
   void operator()(int64_t done, int64_t total) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
     const int tenth = total > 0 ? static_cast<int>(10 * done / total) : 10;
@@ -38,6 +40,7 @@ class Progress {
                  static_cast<long long>(done), static_cast<long long>(total),
                  elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0, tty_ ? "" : "\n");
   }
+  // Ends the rewritten line.
   ~Progress() {
     if (tty_ && last_tenth_ >= 0) std::fputc('\n', stderr);
   }
