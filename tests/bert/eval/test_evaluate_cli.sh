@@ -41,10 +41,13 @@ COMMON=(--corpus "$DIR/train.txt" --vocab-size 60 --model-config tiny --layers 1
         --batch-size 2 --steps 2 --eval-every 0 --threads 1)
 "$PRETRAIN" "${COMMON[@]}" --objective clm --eval-file "$DIR/held.txt" --out "$DIR/clm" >"$DIR/log" 2>&1 ||
   { echo "FAIL: pretrain clm"; cat "$DIR/log"; exit 1; }
-"$PRETRAIN" "${COMMON[@]}" --objective mlm --cased --out "$DIR/mlm" >"$DIR/log" 2>&1 ||
+"$PRETRAIN" "${COMMON[@]}" --objective mlm --cased --whole-word-masking --static-masking --out "$DIR/mlm" >"$DIR/log" 2>&1 ||
   { echo "FAIL: pretrain mlm"; cat "$DIR/log"; exit 1; }
 check "cased run saves do_lower_case false" "False" \
   "$("$PY" -c "import json; print(json.load(open('$DIR/mlm/tokenizer_config.json'))['do_lower_case'])")"
+check "masking switches recorded" "True False" "$("$PY" -c "import json
+o = json.loads(json.load(open('$DIR/mlm/checkpoint-2/trainer_state.json'))['train_config']['data_options'])
+print(o['whole_word_masking'], o['dynamic_masking'])")"
 check "clm model positions = seq-len" "16" \
   "$("$PY" -c "import json; print(json.load(open('$DIR/clm/config.json'))['max_position_embeddings'])")"
 
@@ -59,6 +62,11 @@ check "clm bits = nats/chars/ln2" "True" \
 check "clm files agree" "True" "$(json 'j["files"][0]["nats"] == j["files"][1]["nats"]')"
 check "clm window" "16 15" "$(json 'j["scoring"]["window"], j["scoring"]["stride"]')"
 check "clm stderr is progress" "" "$(grep -v 'tokens/s' <<<"$ERR")"
+# The run's last held-out evaluation (metrics.jsonl) is evaluate's figure for the same model.
+check "pretrain eval bits/char = evaluate's" "True" "$("$PY" -c "import json
+last = [json.loads(l) for l in open('$DIR/clm/metrics.jsonl')][-1]
+ev = json.load(open('$DIR/out'))['files'][0]
+print(abs(last['eval_bits_per_char'] - ev['bits_per_char']) < 1e-5 * ev['bits_per_char'])")"
 run --model "$DIR/clm" --seq 8 --stride 2 --batch 3 "$DIR/held.txt"
 check "clm stride rc" 0 "$RC"
 check "clm stride" "8 2" "$(json 'j["scoring"]["window"], j["scoring"]["stride"]')"
