@@ -28,8 +28,10 @@ const char* kUsage =
     "                [--vocab FILE | --vocab-size N] [--objective mlm+nsp|mlm|clm] [--seq-len N]\n"
     "                [--batch-size N] [--grad-accum N] [--steps N | --epochs N | --minutes M] [--lr X]\n"
     "                [--warmup-steps N] [--weight-decay X] [--max-grad-norm X] [--dropout X] [--seed N]\n"
-    "                [--threads N] [--eval-every N] [--save-every N] [--eval-fraction X] [--keep N]\n"
-    "                [--precision fp32|bf16] [--resume DIR] [--synthetic] [--profile]\n"
+    "                [--threads N] [--eval-every N] [--save-every N] [--eval-fraction X | --eval-file FILE]\n"
+    "                [--keep N] [--resume DIR] [--synthetic] [--cased] [--whole-word-masking]\n"
+    "                [--static-masking] [--layers N] [--hidden N] [--heads N] [--intermediate N]\n"
+    "                [--precision fp32|bf16] [--profile]\n"
     "  Trains BERT on text files or directories (default: the FOLDOC corpus from scripts/get-corpus.sh).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
     "  Checkpoints go to DIR/checkpoint-N (the last --keep), the final model to DIR itself, with\n"
@@ -37,6 +39,13 @@ const char* kUsage =
     "  Defaults: tiny model, vocabulary of 8000, mlm+nsp, seq 128, batch 32, 500 steps, lr 1e-3 with\n"
     "  linear warmup (10%) and decay, eval every 100 steps on 2% held-out documents (about 5 minutes\n"
     "  on 2 cores). --minutes M trains for M minutes at a constant rate after warmup.\n"
+    "  --eval-file FILE: held-out text given explicitly (the whole corpus trains); with --objective clm\n"
+    "  the evaluation then also reports bits per character of FILE, as `evaluate` computes them.\n"
+    "  --cased: keep case (cased vocabulary; do_lower_case false in tokenizer_config.json).\n"
+    "  --whole-word-masking / --static-masking (MLM objectives): mask whole words / cycle 5 fixed\n"
+    "  maskings instead of new masks every epoch. --layers/--hidden/--heads/--intermediate override\n"
+    "  the --model-config sizes (heads default hidden/64, intermediate 4×hidden). A clm model gets\n"
+    "  max_position_embeddings = --seq-len: it never sees later positions.\n"
     "  --precision bf16: matrix products take bf16 operands with fp32 accumulation; weights, optimizer,\n"
     "  softmax, LayerNorm and loss stay fp32 (about 2x the GEMM rate on AVX512-BF16 CPUs).\n"
     "  --profile prints, at the end, time per op (forward and backward) and GEMM GFLOP/s per step.\n";
@@ -67,13 +76,17 @@ struct ProgressPrinter {
     if (e.kind == K::Step) {
       char nsp[32] = "";
       if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, " nsp_acc %.3f", e.nsp_acc);
-      std::fprintf(stderr, "%sstep %lld/%lld  loss %.4f  %s %.3f%s  lr %.2e  %.0f tok/s  eta %s%s",
-                   tty ? "\r\033[K" : "", static_cast<long long>(e.step), static_cast<long long>(e.total_steps),
+      char total[32] = "";  // a --minutes run has no step count
+      if (e.total_steps < (int64_t{1} << 40)) std::snprintf(total, sizeof total, "/%lld", static_cast<long long>(e.total_steps));
+      std::fprintf(stderr, "%sstep %lld%s  loss %.4f  %s %.3f%s  lr %.2e  %.0f tok/s  eta %s%s",
+                   tty ? "\r\033[K" : "", static_cast<long long>(e.step), total,
                    e.loss, objective == bert::Objective::clm ? "acc" : "mlm_acc", e.mlm_acc, nsp, e.lr,
                    e.tokens_per_s, format_duration(e.eta_s).c_str(), tty ? "" : "\n");
     } else if (e.kind == K::Eval) {
-      char nsp[32] = "";
+      char nsp[64] = "";
       if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, "  nsp_acc %.3f", e.eval.nsp_acc);
+      if (e.eval.bits_per_char > 0)
+        std::snprintf(nsp, sizeof nsp, "  nats/char %.4f  bits/char %.4f", e.eval.nats_per_char, e.eval.bits_per_char);
       std::fprintf(stderr, "%seval  step %lld  loss %.4f  perplexity %.2f  %s %.3f%s\n", tty ? "\n" : "",
                    static_cast<long long>(e.step), e.eval.loss, e.eval.perplexity,
                    objective == bert::Objective::clm ? "acc" : "mlm_acc", e.eval.mlm_acc, nsp);
@@ -115,14 +128,22 @@ std::string default_run_name() {
   return buf;
 }
 
-bert::BertConfig model_config(const std::string& spec, int64_t vocab_size) {
-  if (spec.size() > 5 && spec.substr(spec.size() - 5) == ".json") {
-    bert::BertConfig c = bert::BertConfig::load(spec);
-    c.vocab_size = vocab_size;
-    c.validate();
-    return c;
+// The --model-config preset or file, with --layers/--hidden/--heads/--intermediate applied.
+bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
+  const std::string spec = args.get("--model-config", "tiny");
+  bert::BertConfig c = spec.size() > 5 && spec.substr(spec.size() - 5) == ".json" ? bert::BertConfig::load(spec)
+                                                                                  : bert::BertConfig::preset(spec, vocab_size);
+  c.vocab_size = vocab_size;
+  c.num_hidden_layers = args.get_int("--layers", c.num_hidden_layers, 1, 1000);
+  if (args.has("--hidden")) {
+    c.hidden_size = args.get_int("--hidden", 0, 1, 1 << 16);
+    c.num_attention_heads = std::max<int64_t>(1, c.hidden_size / 64);
+    c.intermediate_size = 4 * c.hidden_size;
   }
-  return bert::BertConfig::preset(spec, vocab_size);
+  c.num_attention_heads = args.get_int("--heads", c.num_attention_heads, 1, 1 << 12);
+  c.intermediate_size = args.get_int("--intermediate", c.intermediate_size, 1, 1 << 20);
+  c.validate();
+  return c;
 }
 
 // A freshly initialised model of the objective's architecture.
@@ -147,8 +168,9 @@ int run(int argc, char** argv) {
                        {"--corpus", "--out", "--model-config", "--vocab", "--vocab-size", "--objective", "--seq-len",
                         "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
                         "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every",
-                        "--save-every", "--eval-fraction", "--keep", "--resume", "--precision"},
-                       {"--synthetic", "--profile"});
+                        "--save-every", "--eval-fraction", "--eval-file", "--keep", "--resume", "--layers", "--hidden",
+                        "--heads", "--intermediate", "--precision"},
+                       {"--synthetic", "--cased", "--whole-word-masking", "--static-masking", "--profile"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -193,20 +215,30 @@ int run(int argc, char** argv) {
     cfg.save_every = args.get_int("--save-every", 250, 0, int64_t{1} << 40);
     cfg.keep_checkpoints = args.get_int("--keep", 2, 1, 1000);
     cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
-    const double eval_fraction = args.get_double("--eval-fraction", 0.02, 0, 0.5);
+    bert::FeedOptions feed_options;
+    feed_options.eval_fraction = args.get_double("--eval-fraction", 0.02, 0, 0.5);
+    feed_options.eval_file = args.get("--eval-file");
+    feed_options.whole_word_masking = args.flag("--whole-word-masking");
+    feed_options.dynamic_masking = !args.flag("--static-masking");
+    if (args.has("--eval-file") && args.has("--eval-fraction"))
+      throw cli::UsageError("give --eval-fraction or --eval-file, not both");
+    cfg.lower_case = !args.flag("--cased");
     const bool synthetic = args.flag("--synthetic");
-    if (synthetic && (args.has("--corpus") || args.has("--vocab")))
-      throw cli::UsageError("--synthetic trains on random ids: it takes no --corpus or --vocab");
+    if (synthetic && (args.has("--corpus") || args.has("--vocab") || args.has("--eval-file")))
+      throw cli::UsageError("--synthetic trains on random ids: it takes no --corpus, --vocab or --eval-file");
     int64_t vocab_size = args.get_int("--vocab-size", synthetic ? 30522 : 8000, 16, 10000000);
     if (!synthetic) {
-      data = bert::CorpusFeed::open(args.all("--corpus"), args.get("--vocab"), vocab_size, cfg, eval_fraction);
+      data = bert::CorpusFeed::open(args.all("--corpus"), args.get("--vocab"), vocab_size, cfg, feed_options);
       vocab_size = data->vocab_size();
     }
-    bert::BertConfig mc = model_config(args.get("--model-config", "tiny"), vocab_size);
+    bert::BertConfig mc = model_config(args, vocab_size);
     if (args.has("--dropout")) {
       mc.hidden_dropout_prob = mc.attention_probs_dropout_prob = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
     }
-    mc.max_position_embeddings = std::max(mc.max_position_embeddings, cfg.seq_len);
+    // A causal model is trained on blocks of exactly seq_len tokens: positions beyond would stay
+    // untrained, so evaluate and generate (which default to the model's positions) stop there.
+    mc.max_position_embeddings =
+        cfg.objective == bert::Objective::clm ? cfg.seq_len : std::max(mc.max_position_embeddings, cfg.seq_len);
     if (args.has("--epochs")) {
       NN_CHECK(data, "--epochs needs a corpus (not --synthetic)");
       cfg.total_steps = data->steps_for_epochs(args.get_int("--epochs", 1, 1, 1000000));
@@ -250,6 +282,9 @@ int run(int argc, char** argv) {
     std::printf("held-out: loss %.4f, perplexity %.2f, %s accuracy %.3f\n", summary.last_eval.loss,
                 summary.last_eval.perplexity, cfg.objective == bert::Objective::clm ? "next-token" : "MLM",
                 summary.last_eval.mlm_acc);
+  if (summary.evaluated && summary.last_eval.bits_per_char > 0)
+    std::printf("held-out: %.4f nats per character, %.4f bits per character\n", summary.last_eval.nats_per_char,
+                summary.last_eval.bits_per_char);
   std::printf("loss curve: %s/loss.svg   metrics: %s/metrics.jsonl\n", cfg.out_dir.c_str(), cfg.out_dir.c_str());
   if (cfg.objective == bert::Objective::clm)
     std::printf("try it:  generate --model %s --prompt \"The\"\n", summary.final_dir.c_str());

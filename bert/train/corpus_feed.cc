@@ -7,6 +7,8 @@
 
 #include "bert/data/batcher.h"
 #include "bert/data/corpus.h"
+#include "bert/eval/causal_windows.h"
+#include "bert/eval/eval_text.h"
 #include "bert/tokenizer/trainer.h"
 
 namespace bert {
@@ -17,9 +19,9 @@ namespace {
 
 class StreamFeed : public CorpusFeed {
  public:
-  StreamFeed(Tokenizer tokenizer, LoadedCorpus corpus, StreamOptions options)
+  StreamFeed(Tokenizer tokenizer, LoadedCorpus corpus, StreamOptions options, int64_t eval_chars)
       : tokenizer_(std::move(tokenizer)), corpus_(std::move(corpus)), options_(std::move(options)),
-        vocab_(MaskingVocab::from_vocab(tokenizer_.vocab())) {}
+        vocab_(MaskingVocab::from_vocab(tokenizer_.vocab())), eval_chars_(eval_chars) {}
 
   int64_t vocab_size() const override { return static_cast<int64_t>(tokenizer_.vocab().size()); }
 
@@ -37,11 +39,14 @@ class StreamFeed : public CorpusFeed {
     f.next_causal = [s] { return s->next_batch().causal; };
     f.position = [s] { return format_position(s->position()); };
     f.seek = [s](const std::string& p) { s->seek(p.empty() ? StreamPosition{} : parse_position(p)); };
-    if (corpus_.eval.num_documents() > 0) {
+    if (corpus_.eval.num_documents() > 0 && cfg.objective == Objective::clm) {
+      const std::vector<int32_t> stream = causal_stream(corpus_.eval, vocab_.sep);
+      f.eval_causal = causal_window_batches(stream, cfg.seq_len, cfg.seq_len - 1, cfg.batch_size, vocab_.pad);
+      f.eval_chars = eval_chars_;
+    } else if (corpus_.eval.num_documents() > 0) {
       for (PretrainingBatch& b : make_eval_batches(corpus_.eval, vocab_, options_.instances, options_.batching,
                                                    cfg.seed ^ 0xE7A1u)) {
-        if (cfg.objective == Objective::clm) f.eval_causal.push_back(std::move(b.causal));
-        else f.eval_masked.push_back(std::move(b.masked));
+        f.eval_masked.push_back(std::move(b.masked));
       }
     }
     return f;
@@ -52,6 +57,7 @@ class StreamFeed : public CorpusFeed {
   LoadedCorpus corpus_;
   StreamOptions options_;
   MaskingVocab vocab_;
+  int64_t eval_chars_ = 0;  // characters of the held-out file (0: held-out documents of the corpus)
   std::unique_ptr<PretrainingStream> stream_;
 };
 
@@ -74,14 +80,24 @@ std::unique_ptr<CorpusFeed> build(const TrainConfig& cfg) {
   co.eval_fraction = j.value("eval_fraction", 0.02);
   co.split_seed = j.value("split_seed", uint64_t{0});
   std::fprintf(stderr, "reading and tokenizing %zu corpus path(s)…\n", cfg.corpus.size());
+  const std::string eval_file = j.value("eval_file", std::string());
+  if (!eval_file.empty()) co.eval_fraction = 0;
   LoadedCorpus corpus = load_corpus(cfg.corpus, tokenizer, co);
+  int64_t eval_chars = 0;
+  if (!eval_file.empty()) {
+    EvalText held_out = load_eval_text(eval_file, tokenizer);
+    std::fprintf(stderr, "held-out text: %s, %lld characters, %zu tokens\n", eval_file.c_str(),
+                 static_cast<long long>(held_out.chars), held_out.documents.num_tokens());
+    corpus.eval = std::move(held_out.documents);
+    eval_chars = held_out.chars;
+  }
   const CorpusStats& s = corpus.stats;
   std::fprintf(stderr, "corpus: %zu files, %.1f MB, %zu documents (%zu held out), %zu sentences, %zu tokens%s\n",
                s.files, static_cast<double>(s.bytes) / 1e6, s.documents, s.eval_documents, s.sentences, s.tokens,
                s.invalid_utf8_lines ? " (invalid UTF-8 replaced)" : "");
   if (s.invalid_utf8_lines)
     std::fprintf(stderr, "warning: %zu lines had invalid UTF-8; the bad bytes were replaced\n", s.invalid_utf8_lines);
-  return std::make_unique<StreamFeed>(std::move(tokenizer), std::move(corpus), stream_options(cfg, j));
+  return std::make_unique<StreamFeed>(std::move(tokenizer), std::move(corpus), stream_options(cfg, j), eval_chars);
 }
 
 }  // namespace
@@ -96,6 +112,13 @@ std::string default_corpus_path() {
 
 std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& paths, const std::string& vocab_path,
                                              int64_t vocab_size, TrainConfig& cfg, double eval_fraction) {
+  FeedOptions o;
+  o.eval_fraction = eval_fraction;
+  return open(paths, vocab_path, vocab_size, cfg, o);
+}
+
+std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& paths, const std::string& vocab_path,
+                                             int64_t vocab_size, TrainConfig& cfg, const FeedOptions& options) {
   cfg.corpus = paths;
   if (cfg.corpus.empty()) {
     const std::string def = default_corpus_path();
@@ -107,6 +130,11 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
   std::error_code ec;
   fs::create_directories(cfg.out_dir, ec);
   NN_CHECK(!ec, cfg.out_dir, ": cannot create the output directory: ", ec.message());
+  std::string eval_file;
+  if (!options.eval_file.empty()) {
+    NN_CHECK(fs::is_regular_file(options.eval_file), options.eval_file, ": no such held-out file");
+    eval_file = fs::absolute(options.eval_file).string();
+  }
   if (vocab_path.empty()) {
     cfg.vocab_path = fs::absolute(fs::path(cfg.out_dir) / "vocab.txt").string();
     std::fprintf(stderr, "training a WordPiece vocabulary of %lld tokens on the corpus…\n",
@@ -119,8 +147,10 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
   } else {
     cfg.vocab_path = fs::absolute(vocab_path).string();
   }
-  cfg.data_options = json{{"eval_fraction", eval_fraction}, {"split_seed", cfg.seed}, {"dynamic_masking", true},
-                          {"whole_word_masking", false}}.dump();
+  cfg.data_options = json{{"eval_fraction", options.eval_fraction}, {"split_seed", cfg.seed},
+                          {"dynamic_masking", options.dynamic_masking},
+                          {"whole_word_masking", options.whole_word_masking}, {"eval_file", eval_file}}
+                         .dump();
   return build(cfg);
 }
 

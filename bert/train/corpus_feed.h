@@ -10,11 +10,24 @@
 
 namespace bert {
 
+// How the data is split and masked (recorded in TrainConfig::data_options for resume).
+struct FeedOptions {
+  double eval_fraction = 0.02;      // share of documents held out (when no eval_file)
+  std::string eval_file;            // held-out text given explicitly: the whole corpus trains
+  bool whole_word_masking = false;  // MLM objectives: mask whole words
+  bool dynamic_masking = true;      // MLM objectives: new masks every epoch (else dupe_factor passes)
+};
+
 class CorpusFeed {
  public:
   // Opens `paths` (the default corpus when empty), loads `vocab_path` or, when it is empty, trains
-  // a vocabulary of `vocab_size` tokens into cfg.out_dir/vocab.txt; records corpus, vocabulary
-  // and data settings in cfg (for resume).
+  // a vocabulary of `vocab_size` tokens (cased unless cfg.lower_case) on the training corpus into
+  // cfg.out_dir/vocab.txt; records corpus, vocabulary and data settings in cfg (for resume).
+  // Held-out data: eval_file when given (its characters are counted, so a causal run reports bits
+  // per character), else a random eval_fraction of the documents.
+  static std::unique_ptr<CorpusFeed> open(const std::vector<std::string>& paths, const std::string& vocab_path,
+                                          int64_t vocab_size, TrainConfig& cfg, const FeedOptions& options);
+  // The same with only a held-out fraction.
   static std::unique_ptr<CorpusFeed> open(const std::vector<std::string>& paths, const std::string& vocab_path,
                                           int64_t vocab_size, TrainConfig& cfg, double eval_fraction);
   // Rebuilds the same data from a resumed run's recorded settings.
@@ -24,7 +37,8 @@ class CorpusFeed {
   virtual int64_t vocab_size() const = 0;
   // Optimizer steps that cover the training split `epochs` times.
   virtual int64_t steps_for_epochs(int64_t epochs) const = 0;
-  // The trainer's view of the stream for cfg.objective.
+  // The trainer's view of the stream for cfg.objective. Causal held-out batches are the windows of
+  // bert/eval/causal_windows.h over the held-out stream (every held-out token scored once).
   virtual DataFeed feed(const TrainConfig& cfg) = 0;
 };
 

@@ -27,6 +27,8 @@ std::string metrics_json(const MetricsRecord& r) {
   put("eval_mlm_acc", r.eval_mlm_acc);
   put("eval_nsp_acc", r.eval_nsp_acc);
   put("eval_perplexity", r.eval_perplexity);
+  put("eval_nats_per_char", r.eval_nats_per_char);
+  put("eval_bits_per_char", r.eval_bits_per_char);
   return j.dump();
 }
 

@@ -13,6 +13,7 @@ struct MetricsRecord {
   double loss = 0, lr = 0, tokens_per_s = 0, grad_norm = 0, elapsed_s = 0;
   std::optional<double> mlm_acc, nsp_acc;
   std::optional<double> eval_loss, eval_mlm_acc, eval_nsp_acc, eval_perplexity;
+  std::optional<double> eval_nats_per_char, eval_bits_per_char;  // clm with a held-out file
 };
 
 // The JSON line of a record (no trailing newline).

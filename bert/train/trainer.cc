@@ -5,6 +5,7 @@
 #include <chrono>
 #include <tuple>
 #include <cmath>
+#include <numbers>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -182,15 +183,14 @@ EvalResult Trainer::evaluate() {
   nn::NoGradGuard no_grad;
   nn::Module& m = model_.module();
   m.eval();
-  double loss_sum = 0;
-  int64_t batches = 0, correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
+  double nats = 0;  // Σ over batches of mean loss × predictions = Σ over predictions
+  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
   auto add = [&](const BatchOutcome& o) {
-    loss_sum += o.lm_loss;
+    nats += o.lm_loss * static_cast<double>(o.counted);
     correct += o.correct;
     counted += o.counted;
     nsp_correct += o.nsp_correct;
     nsp_counted += o.nsp_counted;
-    ++batches;
   };
   if (config_.objective == Objective::clm) {
     for (const CausalLMBatch& b : feed_.eval_causal) add(forward(b));
@@ -199,12 +199,16 @@ EvalResult Trainer::evaluate() {
   }
   m.train();
   EvalResult r;
-  if (batches == 0) return r;
-  r.loss = loss_sum / static_cast<double>(batches);  // MLM (or causal) loss: perplexity is exp of it
+  if (counted == 0) return r;
+  r.loss = nats / static_cast<double>(counted);  // MLM (or causal) loss: perplexity is exp of it
   r.perplexity = std::exp(r.loss);
-  r.mlm_acc = counted ? static_cast<double>(correct) / counted : 0;
-  r.nsp_acc = nsp_counted ? static_cast<double>(nsp_correct) / nsp_counted : 0;
+  r.mlm_acc = static_cast<double>(correct) / static_cast<double>(counted);
+  r.nsp_acc = nsp_counted ? static_cast<double>(nsp_correct) / static_cast<double>(nsp_counted) : 0;
   r.predictions = counted;
+  if (config_.objective == Objective::clm && feed_.eval_chars > 0) {
+    r.nats_per_char = nats / static_cast<double>(feed_.eval_chars);
+    r.bits_per_char = r.nats_per_char / std::numbers::ln2;
+  }
   return r;
 }
 
@@ -319,7 +323,9 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
     window_nsp += s.nsp_acc;
     ++window_steps;
 
-    const bool last = step_ == config_.total_steps;
+    // The last step of the run: the step count or the time limit is reached (evaluated and logged).
+    const bool last = step_ == config_.total_steps ||
+                      (config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60);
     const bool do_eval = (config_.eval_every > 0 && step_ % config_.eval_every == 0) || last;
     const bool do_log = step_ % std::max<int64_t>(config_.log_every, 1) == 0 || do_eval || step_ == 1;
     if (do_log) {
@@ -335,13 +341,25 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       ev.tokens_per_s = static_cast<double>(window_tokens) / dt;
       ev.elapsed_s = elapsed_before_ + seconds_since(t0);
       ev.eta_s = dt / static_cast<double>(window_steps) * static_cast<double>(config_.total_steps - step_);
-      MetricsRecord rec{step_, ev.loss, lr, ev.tokens_per_s, norm, ev.elapsed_s, ev.mlm_acc, {}, {}, {}, {}, {}};
+      if (config_.max_minutes > 0) ev.eta_s = std::min(ev.eta_s, std::max(0.0, config_.max_minutes * 60 - seconds_since(t0)));
+      MetricsRecord rec;
+      rec.step = step_;
+      rec.loss = ev.loss;
+      rec.lr = lr;
+      rec.tokens_per_s = ev.tokens_per_s;
+      rec.grad_norm = norm;
+      rec.elapsed_s = ev.elapsed_s;
+      rec.mlm_acc = ev.mlm_acc;
       if (config_.objective == Objective::mlm_nsp) rec.nsp_acc = ev.nsp_acc;
       if (do_eval && (!feed_.eval_masked.empty() || !feed_.eval_causal.empty())) {
         const EvalResult e = evaluate();
         rec.eval_loss = e.loss;
         rec.eval_mlm_acc = e.mlm_acc;
         rec.eval_perplexity = e.perplexity;
+        if (e.bits_per_char > 0) {
+          rec.eval_nats_per_char = e.nats_per_char;
+          rec.eval_bits_per_char = e.bits_per_char;
+        }
         if (config_.objective == Objective::mlm_nsp) rec.eval_nsp_acc = e.nsp_acc;
         summary.last_eval = e;
         summary.evaluated = true;

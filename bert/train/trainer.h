@@ -58,12 +58,15 @@ struct DataFeed {
   std::function<void(const std::string&)> seek;
   std::vector<MaskedLMBatch> eval_masked;
   std::vector<CausalLMBatch> eval_causal;
+  int64_t eval_chars = 0;  // characters of the held-out text when known (causal: bits per character)
 };
 
-// Averages over one evaluation pass.
+// Averages over one evaluation pass. loss is the mean over all predictions of the pass (masked
+// tokens, or next tokens for clm); per-character figures are 0 unless the feed knows eval_chars.
 struct EvalResult {
   double loss = 0, perplexity = 0, mlm_acc = 0, nsp_acc = 0;  // mlm_acc = next-token acc for clm
   int64_t predictions = 0;
+  double nats_per_char = 0, bits_per_char = 0;  // clm: Σ nats / eval_chars (and / ln 2)
 };
 
 // What the trainer reports to its caller (progress lines, summaries).
