@@ -65,7 +65,7 @@ std::string TrainConfig::to_json() const {
                   {"weight_decay", weight_decay}, {"max_grad_norm", max_grad_norm}, {"seed", seed},
                   {"eval_every", eval_every}, {"save_every", save_every}, {"log_every", log_every},
                   {"keep_checkpoints", keep_checkpoints}, {"out_dir", out_dir}, {"vocab_path", vocab_path},
-                  {"lower_case", lower_case}, {"corpus", corpus}, {"data_options", data_options}};
+                  {"lower_case", lower_case}, {"save_bf16", save_bf16}, {"corpus", corpus}, {"data_options", data_options}};
   return j.dump(2);
 }
 
@@ -92,6 +92,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     j.at("out_dir").get_to(c.out_dir);
     j.at("vocab_path").get_to(c.vocab_path);
     j.at("lower_case").get_to(c.lower_case);
+    c.save_bf16 = j.value("save_bf16", false);  // absent in states written before the option
     j.at("corpus").get_to(c.corpus);
     j.at("data_options").get_to(c.data_options);
   } catch (const json::exception& e) {
@@ -268,7 +269,7 @@ void Trainer::save_checkpoint() {
 
 void Trainer::save_final() {
   save_pretrained(config_.out_dir, model_.module(), model_.config, architecture_for(config_.objective),
-                  config_.vocab_path, config_.lower_case);
+                  config_.vocab_path, config_.lower_case, config_.save_bf16);
 }
 
 void Trainer::resume(const std::string& dir) {

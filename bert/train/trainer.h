@@ -41,6 +41,7 @@ struct TrainConfig {
   std::string out_dir = "runs/default";
   std::string vocab_path;      // copied into every checkpoint
   bool lower_case = true;
+  bool save_bf16 = false;      // the final model's weights in bf16 (checkpoints stay fp32: exact resume)
   std::vector<std::string> corpus;  // recorded for resume (the app rebuilds the data from it)
   std::string data_options;         // the data stream's own settings (JSON text), for resume
 

@@ -2,11 +2,14 @@
 // recovery from an interrupted save, and the stops and errors a user can meet.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "bert/checkpoint.h"
 #include "bert/train/corpus_feed.h"
+#include "nn/io/safetensors.h"
 #include "bert/train/synthetic.h"
 #include "bert/train/trainer.h"
 
@@ -186,6 +189,34 @@ TEST_CASE("a diverging loss stops with a clear message and keeps the last checkp
   Trainer t(m, cfg, synthetic_feed(60, 4, 16, 5));
   REQUIRE_THROWS_WITH(t.run(quiet), Catch::Contains("training stopped: the") && Catch::Contains("last good checkpoint"));
   CHECK_FALSE(Trainer::latest_checkpoint(dir.path.string()).empty());
+}
+
+TEST_CASE("save_bf16 writes the final weights in bf16, the checkpoints in fp32", "[trainer]") {
+  TempDir dir;
+  const BertConfig c = small_config(60);
+  LoadedModel m = new_pretraining(c, 1);
+  TrainConfig cfg = synthetic_config(dir.path, 2);
+  cfg.save_bf16 = true;
+  cfg.save_every = 2;
+  Trainer t(m, cfg, synthetic_feed(60, 4, 16, 5));
+  t.run(quiet);
+  const auto dtype_of = [](const fs::path& file) {
+    return nn::SafeTensorsFile::open(file.string()).info("bert.embeddings.word_embeddings.weight").dtype;
+  };
+  CHECK(dtype_of(dir.path / "model.safetensors") == "BF16");
+  CHECK(dtype_of(dir.path / "checkpoint-2" / "model.safetensors") == "F32");
+  // The bf16 model loads back to the trained weights rounded to bf16 (8 significant bits: relative
+  // error at most half an ulp, 2^-8).
+  const LoadedModel back = load_pretrained(dir.path.string());
+  const std::vector<float> trained = m.module().named_parameters().at(0).tensor->to_vector();
+  const std::vector<float> loaded = back.module().named_parameters().at(0).tensor->to_vector();
+  REQUIRE(trained.size() == loaded.size());
+  size_t differ = 0;
+  for (size_t i = 0; i < trained.size(); ++i) {
+    CHECK(std::abs(loaded[i] - trained[i]) <= std::abs(trained[i]) * 0x1p-8f);
+    differ += loaded[i] != trained[i];
+  }
+  CHECK(differ > 0);  // really rounded, not a copy of the fp32 weights
 }
 
 TEST_CASE("bad output directories and missing checkpoints are clear errors", "[trainer]") {
