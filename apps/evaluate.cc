@@ -10,12 +10,14 @@
 #include "apps/cli.h"
 #include "bert/checkpoint.h"
 #include "bert/eval/evaluate.h"
+#include "core/kernels/gemm.h"
 #include "core/threads.h"
 
 namespace {
 
 const char* kUsage =
-    "usage: evaluate --model DIR [--threads N] [--batch N] [--seq N] [--stride N] [--max-tokens N] FILE...\n"
+    "usage: evaluate --model DIR [--threads N] [--batch N] [--seq N] [--stride N] [--max-tokens N]\n"
+    "                [--precision fp32|bf16] FILE...\n"
     "  Scores each text FILE with the checkpoint in DIR and prints JSON (per file and total).\n"
     "  Causal models (pretrain --objective clm): the file is one stream of documents ([SEP] after\n"
     "      each), scored in windows of --seq tokens (default: the model's max positions) that each add\n"
@@ -53,7 +55,8 @@ class Progress {
 };
 
 int run(int argc, char** argv) {
-  const cli::Args args(argc, argv, {"--model", "--threads", "--batch", "--seq", "--stride", "--max-tokens"}, {});
+  const cli::Args args(argc, argv, {"--model", "--threads", "--batch", "--seq", "--stride", "--max-tokens", "--precision"},
+                        {});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -61,6 +64,7 @@ int run(int argc, char** argv) {
   if (!args.has("--model")) throw cli::UsageError("--model is required");
   if (args.positional().empty()) throw cli::UsageError("give at least one text FILE to evaluate");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
+  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
   bert::EvaluateOptions o;
   o.batch_size = args.get_int("--batch", 0, 1, 1 << 20);
   o.max_len = args.get_int("--seq", 0, 2, 1 << 20);
