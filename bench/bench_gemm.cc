@@ -97,6 +97,37 @@ void gemm_shapes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
+// Decode-step products: a few rows x (M, in) times a weight W (out, in), y = x·Wᵀ, with raw
+// cblas_sgemm (raw = 1) or kernels::gemm (raw = 0, GEMV rows for small M). Sets GB/s of weight
+// read (the cost of a decode step is reading the weights).
+//
+//   NNBERT_THREADS=2 <build>/bench/bench_core --benchmark_filter=GemmSmallM
+void BM_GemmSmallM(benchmark::State& state) {
+  const int64_t M = state.range(0), in = state.range(1), out = state.range(2);
+  const bool raw = state.range(3) != 0;
+  const Tensor x = Tensor::randn({M * in}, 1), w = Tensor::randn({out * in}, 2);
+  Tensor y = Tensor::empty({M * out});
+  for (auto _ : state) {
+    if (raw)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(M), static_cast<int>(out),
+                  static_cast<int>(in), 1.f, x.data(), static_cast<int>(in), w.data(), static_cast<int>(in), 0.f,
+                  y.data(), static_cast<int>(out));
+    else
+      nn::kernels::gemm(false, true, M, out, in, 1.f, x.data(), in, w.data(), in, 0.f, y.data(), out);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(4.0 * static_cast<double>(in * out),
+                                              benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+void small_m_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"M", "in", "out", "raw"});
+  for (int64_t raw : {1, 0})
+    for (int64_t M : {1, 2, 3, 4, 8})
+      b->Args({M, 768, 768, raw})->Args({M, 768, 3072, raw})->Args({M, 3072, 768, raw})->Args({M, 768, 30522, raw});
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+BENCHMARK(BM_GemmSmallM)->Apply(small_m_shapes);
+
 BENCHMARK(BM_GemmRaw)->Apply(gemm_shapes);
 BENCHMARK(BM_GemmOurs)->Apply(gemm_shapes);
 BENCHMARK(BM_Matmul)->Apply(linear_shapes);

@@ -21,6 +21,25 @@ namespace {
 // 128×128×64), while threading each small call would spend its time synchronising.
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
+// Products with at most this many rows of op(A) go to GEMV, one cblas_sgemv per row: OpenBLAS
+// 0.3.21's sgemm packs the whole of B on every call, which for a decode step (M = 1, B a weight
+// matrix) costs more than the product itself. Measured with BM_GemmSmallM (bench/bench_gemm.cc)
+// on the bert-base decode shapes; see docs/PERFORMANCE.md, "Decoding".
+constexpr int64_t kGemvMaxRows = 2;
+
+// C = alpha·op(A)·op(B) + beta·C as one GEMV per row of C: row i of op(A) is a vector (stride 1,
+// or lda when trans_a), op(B) the matrix; cblas_sgemv reads B once per row.
+void blas_sgemv_rows(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                     int64_t ldc) {
+  // Row-major B is (N,K) when trans_b: C_i = B·a_i (NoTrans); else (K,N): C_i = Bᵀ·a_i (Trans).
+  const blasint rows = static_cast<blasint>(trans_b ? N : K), cols = static_cast<blasint>(trans_b ? K : N);
+  const blasint inc_a = static_cast<blasint>(trans_a ? lda : 1);
+  for (int64_t i = 0; i < M; ++i)
+    cblas_sgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, rows, cols, alpha, B,
+                static_cast<blasint>(ldb), trans_a ? A + i : A + i * lda, inc_a, beta, C + i * ldc, 1);
+}
+
 // The backend: one row-major single-precision GEMM, arguments already validated.
 void blas_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
@@ -60,6 +79,7 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                     int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
+  if (M <= kGemvMaxRows) return blas_sgemv_rows(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   blas_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
