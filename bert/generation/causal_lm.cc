@@ -2,6 +2,7 @@
 #include "bert/generation/causal_lm.h"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "bert/generation/decoder.h"
 #include "core/autograd.h"
@@ -88,6 +89,10 @@ std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Token
 GenerateResult generate_text(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
                              const GenerateOptions& o, const std::function<void(const std::string&)>& on_text) {
   return generate_batch(model, tokenizer, {prompt}, o, [&](size_t, const std::string& piece) { on_text(piece); })[0];
+}
+
+std::string generate_result_json(const std::string& prompt, const GenerateResult& r) {
+  return nlohmann::json{{"prompt", prompt}, {"continuation", r.text}, {"ids", r.ids}, {"stop", r.stop_reason}}.dump();
 }
 
 }  // namespace bert

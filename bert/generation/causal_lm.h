@@ -42,6 +42,9 @@ std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Token
                                            const std::vector<std::string>& prompts, const GenerateOptions& options,
                                            const std::function<void(size_t, const std::string&)>& on_text);
 
+// One JSON line {"prompt":…,"continuation":…,"ids":[…],"stop":…} for a prompt and its result.
+std::string generate_result_json(const std::string& prompt, const GenerateResult& result);
+
 // The text of token `token` when it follows other text: "##x" → "x", else " " + token.
 std::string token_piece(const std::string& token, bool first);
 
