@@ -43,6 +43,9 @@ TEST_CASE("KV-cache decoding gives the full forward's logits at every step", "[g
   KVCache cache;
   const int64_t prompt = 4;
   Tensor step_logits = model.forward(Tensor::from_ids({1, prompt}, std::vector<int64_t>(seq.begin(), seq.begin() + prompt)), Tensor(), &cache);
+  // The cache is allocated once, at the first step, and every step appends in place.
+  const float* k_storage = cache[1].k_buf.data();
+  REQUIRE(cache[1].k_buf.shape() == nn::Shape({1, 4, 32, 8}));
   for (int64_t t = prompt; t <= static_cast<int64_t>(seq.size()); ++t) {
     const Tensor full = model.forward(Tensor::from_ids({1, t}, std::vector<int64_t>(seq.begin(), seq.begin() + t)), Tensor());
     const std::vector<float> want = nn::slice(nn::reshape(full, {t, 50}), 0, t - 1, t).to_vector();
@@ -56,6 +59,9 @@ TEST_CASE("KV-cache decoding gives the full forward's logits at every step", "[g
       step_logits = model.forward(Tensor::from_ids({1, 1}, {seq[static_cast<size_t>(t)]}), Tensor(), &cache);
   }
   CHECK(cache[0].length() == static_cast<int64_t>(seq.size()));
+  CHECK(cache[1].k_buf.data() == k_storage);
+  CHECK(cache[1].keys().data() == k_storage);  // a view of the buffer, not a copy
+  CHECK(cache[1].keys().shape() == nn::Shape({1, 4, static_cast<int64_t>(seq.size()), 8}));
 }
 
 TEST_CASE("sampling distributions follow their definitions", "[generation][sampling]") {
