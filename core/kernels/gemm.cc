@@ -23,9 +23,12 @@ constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
 // Products with at most this many rows of op(A) go to GEMV, one cblas_sgemv per row: OpenBLAS
 // 0.3.21's sgemm packs the whole of B on every call, which for a decode step (M = 1, B a weight
-// matrix) costs more than the product itself. Measured with BM_GemmSmallM (bench/bench_gemm.cc)
-// on the bert-base decode shapes; see docs/PERFORMANCE.md, "Decoding".
-constexpr int64_t kGemvMaxRows = 2;
+// matrix) costs more than the product itself, and its 2-thread sgemm at small M stalls for
+// milliseconds when the cores are shared. Measured with BM_GemmSmallM (bench/bench_gemm.cc) on
+// the bert-base decode shapes: at M = 4 GEMV rows cost about what sgemm does on one thread over a
+// whole base step, and 2–10× less at 2 threads on a loaded machine; at M = 8 sgemm wins on one
+// thread. See docs/PERFORMANCE.md, "Decoding".
+constexpr int64_t kGemvMaxRows = 4;
 
 // C = alpha·op(A)·op(B) + beta·C as one GEMV per row of C: row i of op(A) is a vector (stride 1,
 // or lda when trans_a), op(B) the matrix; cblas_sgemv reads B once per row.
