@@ -113,6 +113,41 @@ void gemm_shapes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 
+// Decode-step products: a few rows x (M, in) times a weight W (out, in), y = x·Wᵀ, with
+// kernels::gemm (backend 0), raw OpenBLAS cblas_sgemm (1) or raw oneDNN dnnl_sgemm (2). Sets GB/s
+// of weight read (the cost of a decode step is reading the weights).
+//
+//   NNBERT_THREADS=2 <build>/bench/bench_core --benchmark_filter=GemmSmallM
+void BM_GemmSmallM(benchmark::State& state) {
+  const int64_t M = state.range(0), in = state.range(1), out = state.range(2);
+  const int64_t backend = state.range(3);
+  const Tensor x = Tensor::randn({M * in}, 1), w = Tensor::randn({out * in}, 2);
+  Tensor y = Tensor::empty({M * out});
+  for (auto _ : state) {
+    if (backend == 1)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(M), static_cast<int>(out),
+                  static_cast<int>(in), 1.f, x.data(), static_cast<int>(in), w.data(), static_cast<int>(in), 0.f,
+                  y.data(), static_cast<int>(out));
+    else if (backend == 2)
+      dnnl_sgemm('N', 'T', M, out, in, 1.f, x.data(), in, w.data(), in, 0.f, y.data(), out);
+    else
+      nn::kernels::gemm(false, true, M, out, in, 1.f, x.data(), in, w.data(), in, 0.f, y.data(), out);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(4.0 * static_cast<double>(in * out),
+                                              benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+void small_m_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"M", "in", "out", "backend"});
+  for (int64_t backend : {0, 1, 2})
+    for (int64_t M : {1, 2, 3, 4, 8})
+      b->Args({M, 768, 768, backend})->Args({M, 768, 3072, backend})->Args({M, 3072, 768, backend})
+          ->Args({M, 768, 30522, backend});
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+BENCHMARK(BM_GemmSmallM)->Apply(small_m_shapes);
+
+
 BENCHMARK(BM_GemmOpenBlas)->Apply(gemm_shapes);
 BENCHMARK(BM_GemmOneDnn)->Apply(gemm_shapes);
 BENCHMARK(BM_GemmOurs)->Apply(gemm_shapes);

@@ -1,8 +1,10 @@
-// causal_lm.cc — prompt pass + incremental decode with the KV cache.
+// causal_lm.cc — prompt pass + incremental decode of a batch of prompts with the Decoder.
 #include "bert/generation/causal_lm.h"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
+#include "bert/generation/decoder.h"
 #include "core/autograd.h"
 #include "core/ops.h"
 
@@ -13,52 +15,84 @@ std::string token_piece(const std::string& token, bool first) {
   return first ? token : " " + token;
 }
 
-GenerateResult generate_text(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
-                             const GenerateOptions& o, const std::function<void(const std::string&)>& on_text) {
+std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Tokenizer& tokenizer,
+                                           const std::vector<std::string>& prompts, const GenerateOptions& o,
+                                           const std::function<void(size_t, const std::string&)>& on_text) {
   NN_CHECK(model.lm_head, "text generation needs a causal BertLMHeadModel; this checkpoint is ",
            architecture_name(model.architecture), " (use fill-mask, or --mode gibbs)");
   NN_CHECK(o.max_new_tokens >= 0, "generate: max-new-tokens must be ≥ 0");
+  NN_CHECK(!prompts.empty(), "generate: no prompts");
   const int32_t sep = tokenizer.specials().sep;
-  std::vector<int32_t> context = tokenizer.encode(prompt);
-  if (context.empty()) context.push_back(sep);
   const int64_t max_pos = model.config.max_position_embeddings;
-  NN_CHECK(static_cast<int64_t>(context.size()) < max_pos, "generate: the prompt is ", context.size(),
-           " tokens; the model has ", max_pos, " positions");
+  const size_t B = prompts.size();
+  std::vector<std::vector<int32_t>> context(B);
+  int64_t longest = 0, shortest = max_pos;
+  for (size_t b = 0; b < B; ++b) {
+    context[b] = tokenizer.encode(prompts[b]);
+    if (context[b].empty()) context[b].push_back(sep);
+    const int64_t n = static_cast<int64_t>(context[b].size());
+    NN_CHECK(n < max_pos, "generate: prompt ", b + 1, " is ", n, " tokens; the model has ", max_pos, " positions");
+    longest = std::max(longest, n);
+    shortest = std::min(shortest, n);
+  }
   using clock = std::chrono::steady_clock;
   nn::NoGradGuard no_grad;
-  nn::Generator rng(o.seed);
-  KVCache cache;
-  GenerateResult r;
-  r.prompt_tokens = static_cast<int64_t>(context.size());
+  std::vector<nn::Generator> rng(B, nn::Generator(o.seed));
+  std::vector<GenerateResult> r(B);
+  for (size_t b = 0; b < B; ++b) r[b].prompt_tokens = static_cast<int64_t>(context[b].size());
+  // Slots: the longest prompt plus the steps any row can take before max-new-tokens or its
+  // last position.
+  Decoder decoder(*model.lm_head, static_cast<int64_t>(B),
+                  longest + std::max<int64_t>(1, std::min<int64_t>(o.max_new_tokens, max_pos - shortest)));
   const int64_t V = model.config.vocab_size;
 
   auto t0 = clock::now();
-  std::vector<int64_t> ids(context.begin(), context.end());
-  nn::Tensor logits = model.lm_head->forward(nn::Tensor::from_ids({1, static_cast<int64_t>(ids.size())}, ids),
-                                             nn::Tensor(), &cache);
-  std::vector<float> last = nn::slice(nn::reshape(logits, {-1, V}), 0, -1, logits.size(1)).to_vector();
-  r.prompt_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  std::vector<float> logits = decoder.prefill(context).to_vector();
+  const double prompt_seconds = std::chrono::duration<double>(clock::now() - t0).count();
 
   t0 = clock::now();
-  r.stop_reason = "max-new-tokens";
+  std::vector<bool> live(B, true);
+  std::vector<int32_t> next(B, 0);
+  for (GenerateResult& x : r) x.stop_reason = "max-new-tokens";
   for (int step = 0; step < o.max_new_tokens; ++step) {
-    const int32_t next = sample_token(last, context, o.sampling, rng);
-    if (next == sep) { r.stop_reason = "[SEP]"; break; }
-    const std::string piece = token_piece(tokenizer.vocab().token(next), r.ids.empty() && prompt.empty());
-    context.push_back(next);
-    r.ids.push_back(next);
-    r.text += piece;
-    on_text(piece);
-    bool stopped = false;
-    for (const std::string& s : o.stop) stopped |= !s.empty() && r.text.find(s) != std::string::npos;
-    if (stopped) { r.stop_reason = "stop string"; break; }
-    if (static_cast<int64_t>(context.size()) >= max_pos) { r.stop_reason = "max positions"; break; }
-    if (step + 1 == o.max_new_tokens) break;
-    logits = model.lm_head->forward(nn::Tensor::from_ids({1, 1}, {static_cast<int64_t>(next)}), nn::Tensor(), &cache);
-    last = logits.to_vector();
+    bool any = false;
+    for (size_t b = 0; b < B; ++b) {
+      if (!live[b]) continue;
+      GenerateResult& x = r[b];
+      const std::span<const float> row(logits.data() + b * static_cast<size_t>(V), static_cast<size_t>(V));
+      next[b] = sample_token(row, context[b], o.sampling, rng[b]);
+      live[b] = false;
+      if (next[b] == sep) { x.stop_reason = "[SEP]"; continue; }
+      const std::string piece = token_piece(tokenizer.vocab().token(next[b]), x.ids.empty() && prompts[b].empty());
+      context[b].push_back(next[b]);
+      x.ids.push_back(next[b]);
+      x.text += piece;
+      on_text(b, piece);
+      bool stopped = false;
+      for (const std::string& s : o.stop) stopped |= !s.empty() && x.text.find(s) != std::string::npos;
+      if (stopped) { x.stop_reason = "stop string"; continue; }
+      if (static_cast<int64_t>(context[b].size()) >= max_pos) { x.stop_reason = "max positions"; continue; }
+      live[b] = true;
+      any = true;
+    }
+    if (!any || step + 1 == o.max_new_tokens) break;
+    logits = decoder.step(next, live).to_vector();
   }
-  r.decode_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  const double decode_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  for (GenerateResult& x : r) {
+    x.prompt_seconds = prompt_seconds;
+    x.decode_seconds = decode_seconds;
+  }
   return r;
+}
+
+GenerateResult generate_text(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
+                             const GenerateOptions& o, const std::function<void(const std::string&)>& on_text) {
+  return generate_batch(model, tokenizer, {prompt}, o, [&](size_t, const std::string& piece) { on_text(piece); })[0];
+}
+
+std::string generate_result_json(const std::string& prompt, const GenerateResult& r) {
+  return nlohmann::json{{"prompt", prompt}, {"continuation", r.text}, {"ids", r.ids}, {"stop", r.stop_reason}}.dump();
 }
 
 }  // namespace bert

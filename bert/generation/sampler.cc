@@ -38,11 +38,14 @@ std::vector<double> sampling_distribution(std::span<const float> logits, std::sp
   double total = 0;
   for (size_t i = 0; i < l.size(); ++i) total += p[i] = std::exp((l[i] - mx) / o.temperature);
   for (double& x : p) x /= total;
-  // Tokens by probability, highest first (ties by id, so the cut is deterministic).
+  size_t keep = o.top_k > 0 ? std::min(p.size(), static_cast<size_t>(o.top_k)) : p.size();
+  if (keep == p.size() && o.top_p >= 1) return p;  // no cut: nothing to sort
+  // Tokens by probability, highest first (ties by id, so the cut is deterministic); only the
+  // first `keep` (the top-k) need ordering: the nucleus cut lies within them.
   std::vector<size_t> order(p.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] > p[b]; });
-  size_t keep = o.top_k > 0 ? std::min(order.size(), static_cast<size_t>(o.top_k)) : order.size();
+  const auto before = [&](size_t a, size_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); };
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), before);
   if (o.top_p < 1) {  // the smallest prefix whose mass reaches top_p
     double mass = 0;
     for (size_t i = 0; i < keep; ++i) {

@@ -2,8 +2,12 @@
 #include "bert/model/attention.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <tuple>
+#include <utility>
 
+#include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
 
@@ -39,14 +43,55 @@ nn::Tensor attention_with_dropout(const nn::Tensor& q, const nn::Tensor& k, cons
   return nn::matmul(drop.forward(nn::softmax(scores)), v);
 }
 
+// Writes x (B,T,H) = (B,T,heads,D) into buf (B,heads,capacity,D) at positions at .. at+T−1.
+void write_heads(const nn::Tensor& x, nn::Tensor& buf, int64_t at) {
+  const nn::Tensor xc = x.contiguous();
+  const int64_t B = xc.size(0), T = xc.size(1), heads = buf.size(1), cap = buf.size(2), D = buf.size(3);
+  const float* src = xc.data();
+  float* dst = buf.data();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t h = 0; h < heads; ++h)
+        std::memcpy(dst + ((b * heads + h) * cap + at + t) * D, src + ((b * T + t) * heads + h) * D,
+                    static_cast<size_t>(D) * sizeof(float));
+}
+
+// Appends this step's keys and values (B,T,H) to the cache, allocating its buffers at the first
+// step, and returns the filled part of the cache as (B,heads,S,D) views.
+std::pair<nn::Tensor, nn::Tensor> append_to_cache(LayerKVCache& cache, const nn::Tensor& k, const nn::Tensor& v,
+                                                  int64_t heads, int64_t max_positions) {
+  NN_CHECK(!nn::grad_enabled() || (!k.requires_grad() && !v.requires_grad()),
+           "KV cache: decoding with a cache runs without gradients (use nn::NoGradGuard)");
+  const int64_t B = k.size(0), T = k.size(1), D = k.size(2) / heads;
+  if (!cache.k_buf.defined()) {
+    const int64_t cap = cache.capacity > 0 ? cache.capacity : max_positions;
+    cache.k_buf = nn::Tensor::empty({B, heads, cap, D});
+    cache.v_buf = nn::Tensor::empty({B, heads, cap, D});
+    cache.filled = 0;
+  }
+  const int64_t cap = cache.k_buf.size(2);
+  NN_CHECK(cache.k_buf.size(0) == B, "KV cache: batch of ", B, " rows, but the cache holds ", cache.k_buf.size(0));
+  NN_CHECK(cache.filled + T <= cap, "KV cache: ", cache.filled, " cached + ", T, " new positions exceed its capacity ",
+           cap);
+  write_heads(k, cache.k_buf, cache.filled);
+  write_heads(v, cache.v_buf, cache.filled);
+  cache.filled += T;
+  return {cache.keys(), cache.values()};
+}
+
 }  // namespace
+
+nn::Tensor LayerKVCache::keys() const { return k_buf.defined() ? nn::slice(k_buf, 2, 0, filled) : nn::Tensor(); }
+
+nn::Tensor LayerKVCache::values() const { return v_buf.defined() ? nn::slice(v_buf, 2, 0, filled) : nn::Tensor(); }
 
 BertSelfAttention::BertSelfAttention(const BertConfig& c, uint64_t seed)
     : query(c.hidden_size, c.hidden_size, true, c.initializer_range, nn::mix_seed(seed, 1)),
       key(c.hidden_size, c.hidden_size, true, c.initializer_range, nn::mix_seed(seed, 2)),
       value(c.hidden_size, c.hidden_size, true, c.initializer_range, nn::mix_seed(seed, 3)),
       dropout(c.attention_probs_dropout_prob),
-      heads(c.num_attention_heads) {
+      heads(c.num_attention_heads),
+      max_positions(c.max_position_embeddings) {
   register_module("query", query);
   register_module("key", key);
   register_module("value", value);
@@ -56,18 +101,12 @@ BertSelfAttention::BertSelfAttention(const BertConfig& c, uint64_t seed)
 nn::Tensor BertSelfAttention::forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
                                       LayerKVCache* cache) const {
   nn::Tensor q = split_heads(query.forward(x), heads);
-  nn::Tensor k = split_heads(key.forward(x), heads);
-  nn::Tensor v = split_heads(value.forward(x), heads);
+  nn::Tensor k, v;
   if (cache) {
-    if (cache->k.defined()) {
-      k = nn::concat({cache->k, k}, 2);
-      v = nn::concat({cache->v, v}, 2);
-    } else {
-      k = k.contiguous();
-      v = v.contiguous();
-    }
-    cache->k = k;
-    cache->v = v;
+    std::tie(k, v) = append_to_cache(*cache, key.forward(x), value.forward(x), heads, max_positions);
+  } else {
+    k = split_heads(key.forward(x), heads);
+    v = split_heads(value.forward(x), heads);
   }
   nn::Tensor context = (dropout.is_training() && dropout.p > 0.f)
                            ? attention_with_dropout(q, k, v, key_mask, causal, dropout)

@@ -9,24 +9,35 @@
 
 namespace bert {
 
-// Keys and values of one layer for the positions decoded so far: k, v are (B, heads, S, D).
+// Keys and values of one layer for the positions decoded so far, in buffers allocated once:
+// k_buf, v_buf are (B, heads, capacity, D) and positions [0, length()) are filled. A decode step
+// writes its keys/values in place after them; attention reads the filled part as a strided
+// (B, heads, length, D) view, so the prefix is never copied.
 struct LayerKVCache {
-  nn::Tensor k, v;
-  int64_t length() const { return k.defined() ? k.size(2) : 0; }
+  nn::Tensor k_buf, v_buf;
+  int64_t filled = 0;
+  int64_t capacity = 0;  // positions to allocate at the first step; 0: max_position_embeddings
+  // Number of cached positions.
+  int64_t length() const { return filled; }
+  // The cached keys (B, heads, length, D) as a view into k_buf (undefined before the first step).
+  nn::Tensor keys() const;
+  // The cached values, likewise.
+  nn::Tensor values() const;
 };
 
 class BertSelfAttention : public nn::Module {
  public:
   BertSelfAttention(const BertConfig& config, uint64_t seed);
   // x is (B,T,H); key_mask additive (B,S) or undefined; causal masks future keys. With a cache,
-  // this step's keys/values are appended to it and the queries attend over all cached positions.
-  // Returns the context (B,T,H).
+  // this step's keys/values are written into it in place (no-grad only) and the queries attend
+  // over all cached positions. Returns the context (B,T,H).
   nn::Tensor forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
                      LayerKVCache* cache = nullptr) const;
 
   nn::Linear query, key, value;
   nn::Dropout dropout;  // on the attention probabilities (training only)
   int64_t heads;
+  int64_t max_positions;  // default KV-cache capacity
 };
 
 class BertSelfOutput : public nn::Module {

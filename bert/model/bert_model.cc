@@ -47,7 +47,8 @@ BertModel::BertModel(const BertConfig& c, uint64_t seed, bool add_pooling_layer)
 }
 
 BertModelOutput BertModel::forward(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,
-                                   const nn::Tensor& attention_mask, KVCache* cache) const {
+                                   const nn::Tensor& attention_mask, KVCache* cache,
+                                   const nn::Tensor& position_ids) const {
   const int64_t past = (cache && !cache->empty()) ? (*cache)[0].length() : 0;
   nn::Tensor key_mask;
   if (attention_mask.defined()) {
@@ -57,7 +58,7 @@ BertModelOutput BertModel::forward(const nn::Tensor& input_ids, const nn::Tensor
              input_ids.shape(), (past ? " plus the cached positions" : ""));
     key_mask = additive_key_mask(attention_mask);
   }
-  nn::Tensor h = embeddings.forward(input_ids, token_type_ids, past);
+  nn::Tensor h = embeddings.forward(input_ids, token_type_ids, past, position_ids);
   h = encoder.forward(h, key_mask, config.is_decoder, cache);
   BertModelOutput out{h, {}};
   if (pooler) out.pooled_output = pooler->forward(h);

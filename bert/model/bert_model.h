@@ -29,9 +29,11 @@ class BertModel : public nn::Module {
   // A freshly initialised model (normal(0, initializer_range), biases 0, LayerNorm (1, 0)).
   BertModel(const BertConfig& config, uint64_t seed, bool add_pooling_layer = true);
   // input_ids (B,T) I64; token_type_ids (B,T) or undefined; attention_mask (B,S) 1/0 or undefined
-  // (all attend; S = past + T with a cache). Causal when config.is_decoder.
+  // (all attend; S = past + T with a cache); position_ids (B,T) or undefined (past … past+T−1).
+  // Causal when config.is_decoder.
   BertModelOutput forward(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,
-                          const nn::Tensor& attention_mask, KVCache* cache = nullptr) const;
+                          const nn::Tensor& attention_mask, KVCache* cache = nullptr,
+                          const nn::Tensor& position_ids = nn::Tensor()) const;
 
   BertConfig config;
   BertEmbeddings embeddings;

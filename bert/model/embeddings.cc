@@ -25,16 +25,25 @@ BertEmbeddings::BertEmbeddings(const BertConfig& c, uint64_t seed)
 }
 
 nn::Tensor BertEmbeddings::forward(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,
-                                   int64_t past_length) const {
+                                   int64_t past_length, const nn::Tensor& position_ids) const {
   NN_CHECK(input_ids.dim() == 2 && input_ids.dtype() == nn::DType::I64,
            "BertEmbeddings: input_ids must be (B,T) int64, got shape ", input_ids.shape());
   const int64_t B = input_ids.size(0), T = input_ids.size(1);
   const int64_t max_pos = position_embeddings.weight.size(0);
-  NN_CHECK(past_length + T <= max_pos, "BertEmbeddings: sequence of ", past_length + T,
-           " positions exceeds max_position_embeddings ", max_pos);
-  std::vector<int64_t> pos(static_cast<size_t>(T));
-  for (int64_t t = 0; t < T; ++t) pos[static_cast<size_t>(t)] = past_length + t;
-  nn::Tensor positions = nn::Tensor::from_ids({1, T}, pos);
+  nn::Tensor positions = position_ids;
+  if (positions.defined()) {
+    NN_CHECK(positions.dtype() == nn::DType::I64 && positions.shape() == input_ids.shape(),
+             "BertEmbeddings: position_ids must be int64 of input_ids' shape ", input_ids.shape());
+    for (int64_t p : positions.to_ids())
+      NN_CHECK(p >= 0 && p < max_pos, "BertEmbeddings: position ", p, " is outside max_position_embeddings ",
+               max_pos);
+  } else {
+    NN_CHECK(past_length + T <= max_pos, "BertEmbeddings: sequence of ", past_length + T,
+             " positions exceeds max_position_embeddings ", max_pos);
+    std::vector<int64_t> pos(static_cast<size_t>(T));
+    for (int64_t t = 0; t < T; ++t) pos[static_cast<size_t>(t)] = past_length + t;
+    positions = nn::Tensor::from_ids({1, T}, pos);
+  }
   nn::Tensor types = token_type_ids.defined() ? token_type_ids : nn::Tensor::zeros({B, T}, nn::DType::I64);
   NN_CHECK(types.shape() == input_ids.shape(), "BertEmbeddings: token_type_ids shape ", types.shape(),
            " does not match input_ids ", input_ids.shape());

@@ -83,8 +83,9 @@ BertLMHeadModel::BertLMHeadModel(const BertConfig& c, uint64_t seed)
   register_module("cls", cls);
 }
 
-nn::Tensor BertLMHeadModel::forward(const nn::Tensor& ids, const nn::Tensor& mask, KVCache* cache) const {
-  return cls.predictions.forward(bert.forward(ids, nn::Tensor(), mask, cache).sequence_output);
+nn::Tensor BertLMHeadModel::forward(const nn::Tensor& ids, const nn::Tensor& mask, KVCache* cache,
+                                    const nn::Tensor& position_ids) const {
+  return cls.predictions.forward(bert.forward(ids, nn::Tensor(), mask, cache, position_ids).sequence_output);
 }
 
 nn::Tensor BertLMHeadModel::loss(const nn::Tensor& logits, const nn::Tensor& labels) const {

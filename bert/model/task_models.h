@@ -76,9 +76,10 @@ class BertLMHeadModel : public nn::Module {
  public:
   // config.is_decoder must be true (causal attention).
   BertLMHeadModel(const BertConfig& config, uint64_t seed);
-  // Logits (B,T,V) for input_ids (B,T); with a cache, T new tokens after the cached ones.
+  // Logits (B,T,V) for input_ids (B,T); with a cache, T new tokens after the cached ones;
+  // position_ids (B,T) as in BertModel::forward.
   nn::Tensor forward(const nn::Tensor& input_ids, const nn::Tensor& attention_mask,
-                     KVCache* cache = nullptr) const;
+                     KVCache* cache = nullptr, const nn::Tensor& position_ids = nn::Tensor()) const;
   // HF's shifted loss: position t predicts token t+1; labels (B,T) with −100 ignored.
   nn::Tensor loss(const nn::Tensor& logits, const nn::Tensor& labels) const;
   FullOutput forward_all(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,

@@ -105,6 +105,38 @@ TEST_CASE("gemm kernel: leading dimensions, alpha/beta, K = 0, batched with shar
                       Catch::Contains("gemm: leading dimensions"));
 }
 
+TEST_CASE("gemm kernel: few rows (the GEMV path), every transpose flag, padded lds", "[matmul]") {
+  // M ≤ 4 goes through one GEMV per row, M = 5 through sgemm: both against the definition
+  // C = alpha·op(A)·op(B) + beta·C, with leading dimensions wider than the rows.
+  const int64_t N = 37, K = 300;  // K·|a·b| ≤ 300: fp32 sums are within 1e-4 of the double ones
+  for (int64_t M : {1, 2, 4, 5})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (float beta : {0.f, 0.5f}) {
+          const int64_t lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 5, ldc = N + 2;
+          const std::vector<float> A = Tensor::uniform({(ta ? K : M) * lda}, 11, -1.f, 1.f).to_vector();
+          const std::vector<float> B = Tensor::uniform({(tb ? N : K) * ldb}, 12, -1.f, 1.f).to_vector();
+          std::vector<float> C = Tensor::uniform({M * ldc}, 13, -1.f, 1.f).to_vector();
+          if (beta == 0.f) std::fill(C.begin(), C.end(), std::numeric_limits<float>::quiet_NaN());
+          const std::vector<float> C0 = C;
+          kernels::gemm(ta, tb, M, N, K, 1.5f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+          for (int64_t i = 0; i < M; ++i)
+            for (int64_t j = 0; j < ldc; ++j) {
+              INFO("M=" << M << " ta=" << ta << " tb=" << tb << " beta=" << beta << " i=" << i << " j=" << j);
+              const float got = C[static_cast<size_t>(i * ldc + j)], old = C0[static_cast<size_t>(i * ldc + j)];
+              if (j >= N) {  // past N: untouched
+                CHECK((std::isnan(old) ? std::isnan(got) : got == old));
+                continue;
+              }
+              double s = 0;
+              for (int64_t p = 0; p < K; ++p)
+                s += static_cast<double>(ta ? A[p * lda + i] : A[i * lda + p]) * (tb ? B[j * ldb + p] : B[p * ldb + j]);
+              const double want = 1.5 * s + (beta == 0.f ? 0.0 : beta * static_cast<double>(old));
+              CHECK(std::abs(got - want) <= 1e-4 * (1 + std::abs(want)));
+            }
+        }
+}
+
 TEST_CASE("matmul 2-D, every transpose flag", "[matmul]") {
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
