@@ -1,7 +1,6 @@
 // threads.cc — the thread knob and its NNBERT_THREADS start-up value.
 #include "core/threads.h"
 
-#include <cblas.h>
 #include <omp.h>
 
 #include <cstdlib>
@@ -35,8 +34,7 @@ int initial_threads() {
 void set_num_threads(int n) {
   NN_CHECK(n >= 1, "set_num_threads: thread count must be at least 1, got ", n);
   g_threads = n;
-  omp_set_num_threads(n);
-  openblas_set_num_threads(n);
+  omp_set_num_threads(n);  // our kernels, and oneDNN's GEMM (it threads with the same OpenMP)
 }
 
 int num_threads() { return g_threads; }

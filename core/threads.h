@@ -1,12 +1,12 @@
-// threads.h — the one thread knob: sets OpenMP and OpenBLAS together.
+// threads.h — the one thread knob: OpenMP threads for our kernels and for oneDNN's GEMM, which
+// threads with the same OpenMP runtime (so the two never oversubscribe the cores).
 //
-// At load time the count comes from NNBERT_THREADS if set, else all cores. GEMM is never called
-// from inside an OpenMP parallel region, so BLAS and our kernels share the same threads in turn.
+// At load time the count comes from NNBERT_THREADS if set, else all cores.
 #pragma once
 
 namespace nn {
 
-// Uses n threads (n >= 1) for OpenMP kernels and OpenBLAS GEMM. Throws nn::Error for n < 1.
+// Uses n threads (n >= 1) for OpenMP kernels and GEMM. Throws nn::Error for n < 1.
 void set_num_threads(int n);
 // The current thread count.
 int num_threads();

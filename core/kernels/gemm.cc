@@ -6,12 +6,13 @@
 //
 // Why oneDNN and not OpenBLAS: Debian's OpenBLAS 0.3.21 runs its Haswell (AVX2) kernel on this
 // AVX-512 CPU; oneDNN JIT-compiles AVX-512 kernels and measured 1.3–2.0× OpenBLAS on every BERT
-// shape, from attention's 128×128×64 to the 2048×3072×768 FFN and the M = 1 decode products
-// (bench_gemm's BM_RawSgemm / BM_RawDnnl, docs/PERFORMANCE.md). Both libraries thread with the
-// same OpenMP runtime, and dnnl_sgemm runs single-threaded inside a parallel region.
+// shape, from attention's 128×128×64 to the 2048×3072×768 FFN (bench_gemm's BM_GemmOpenBlas /
+// BM_GemmOneDnn, docs/PERFORMANCE.md). For decoding (M = 1 to 4 rows against a weight) it reads
+// the weight once for all rows: 2× four OpenBLAS GEMVs at M = 4, level with one GEMV at M = 1
+// (BM_GemmSmallM), where OpenBLAS's sgemm packs the whole weight on every call (6× slower).
+// dnnl_sgemm threads with OpenMP and runs single-threaded inside a parallel region.
 #include "core/kernels/gemm.h"
 
-#include <cblas.h>
 #include <dnnl.h>
 #include <omp.h>
 
@@ -30,28 +31,6 @@ namespace {
 // over the batch: a single-threaded call is efficient there (attention heads,
 // 128×128×64), while threading each small call would spend its time synchronising.
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
-
-// Products with at most this many rows of op(A) go to GEMV, one cblas_sgemv per row: OpenBLAS
-// 0.3.21's sgemm packs the whole of B on every call, which for a decode step (M = 1, B a weight
-// matrix) costs more than the product itself, and its 2-thread sgemm at small M stalls for
-// milliseconds when the cores are shared. Measured with BM_GemmSmallM (bench/bench_gemm.cc) on
-// the bert-base decode shapes: at M = 4 GEMV rows cost about what sgemm does on one thread over a
-// whole base step, and 2–10× less at 2 threads on a loaded machine; at M = 8 sgemm wins on one
-// thread. See docs/PERFORMANCE.md, "Decoding".
-constexpr int64_t kGemvMaxRows = 4;
-
-// C = alpha·op(A)·op(B) + beta·C as one GEMV per row of C: row i of op(A) is a vector (stride 1,
-// or lda when trans_a), op(B) the matrix; cblas_sgemv reads B once per row.
-void blas_sgemv_rows(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-                     int64_t ldc) {
-  // Row-major B is (N,K) when trans_b: C_i = B·a_i (NoTrans); else (K,N): C_i = Bᵀ·a_i (Trans).
-  const blasint rows = static_cast<blasint>(trans_b ? N : K), cols = static_cast<blasint>(trans_b ? K : N);
-  const blasint inc_a = static_cast<blasint>(trans_a ? lda : 1);
-  for (int64_t i = 0; i < M; ++i)
-    cblas_sgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, rows, cols, alpha, B,
-                static_cast<blasint>(ldb), trans_a ? A + i : A + i * lda, inc_a, beta, C + i * ldc, 1);
-}
 
 std::atomic<GemmPrecision> g_precision{GemmPrecision::kF32};
 
@@ -100,7 +79,6 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
   if (M == 0 || N == 0) return;
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
   profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
-  if (M <= kGemvMaxRows) return blas_sgemv_rows(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   if (g_precision.load(std::memory_order_relaxed) == GemmPrecision::kBf16 && std::min(M, N) >= kBf16MinSide)
     return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -4,9 +4,12 @@
 // scratch that only grows, then runs a matmul primitive with fp32 destination. Primitives are
 // created once per shape (M, N, K, transposes, ldc, alpha, beta) and cached: creating one costs
 // milliseconds (JIT), running a cached one costs microseconds. alpha is the primitive's output
-// scale, beta a "sum" post-op (C = alpha·A·B + beta·C).
+// scale, beta a "sum" post-op (C = alpha·A·B + beta·C). The primitives' scratchpads are ours
+// (scratchpad_mode::user, one buffer per thread): with the library's shared scratchpad, the
+// attention kernel's concurrent per-head products overwrote each other's (test_gemm_bf16.cc).
 #include "core/kernels/gemm_bf16.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,16 +38,23 @@ memory::desc operand_desc(int64_t rows, int64_t cols, bool transposed) {
   return memory::desc({rows, cols}, memory::data_type::bf16, strides);
 }
 
+// A cached primitive and the scratchpad bytes it needs.
+struct Cached {
+  dnnl::matmul matmul;
+  size_t scratchpad_bytes = 0;
+};
+
 // The cached primitive for one shape (created on first use, under a lock; the cache is shared).
-const dnnl::matmul& primitive_for(const Key& key) {
+const Cached& primitive_for(const Key& key) {
   static std::mutex mutex;
-  static std::map<Key, std::unique_ptr<dnnl::matmul>> cache;
+  static std::map<Key, std::unique_ptr<Cached>> cache;
   const std::lock_guard<std::mutex> lock(mutex);
   auto& slot = cache[key];
   if (!slot) {
     const auto [ta, tb, M, N, K, ldc, alpha, beta] = key;
     const memory::desc c_md({M, N}, memory::data_type::f32, memory::dims{ldc, 1});
     dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     if (alpha != 1.f) attr.set_output_scales(0, {alpha});
     if (beta != 0.f) {
       dnnl::post_ops ops;
@@ -52,7 +62,8 @@ const dnnl::matmul& primitive_for(const Key& key) {
       attr.set_post_ops(ops);
     }
     const dnnl::matmul::desc desc(operand_desc(M, K, ta), operand_desc(K, N, tb), c_md);
-    slot = std::make_unique<dnnl::matmul>(dnnl::matmul::primitive_desc(desc, attr, cpu_engine()));
+    const dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
+    slot = std::make_unique<Cached>(Cached{dnnl::matmul(pd), pd.scratchpad_desc().get_size()});
   }
   return *slot;
 }
@@ -63,6 +74,7 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                int64_t ldc) {
   thread_local std::vector<uint16_t> a16, b16;
+  thread_local std::vector<uint8_t> scratchpad;
   thread_local dnnl::stream stream(cpu_engine());
   a16.resize(static_cast<size_t>(M * K));
   b16.resize(static_cast<size_t>(K * N));
@@ -72,11 +84,16 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
   if (trans_b) fp32_to_bf16_rows(N, K, B, ldb, b16.data());
   else fp32_to_bf16_rows(K, N, B, ldb, b16.data());
   try {
-    const dnnl::matmul& matmul = primitive_for(Key{trans_a, trans_b, M, N, K, ldc, alpha, beta});
+    const Cached& cached = primitive_for(Key{trans_a, trans_b, M, N, K, ldc, alpha, beta});
+    const size_t pad_bytes = std::max<size_t>(cached.scratchpad_bytes, 1);  // never a null buffer
+    if (scratchpad.size() < pad_bytes) scratchpad.resize(pad_bytes);
+    const memory pad(memory::desc({static_cast<int64_t>(pad_bytes)}, memory::data_type::u8, memory::dims{1}),
+                     cpu_engine(), scratchpad.data());
     const memory a(operand_desc(M, K, trans_a), cpu_engine(), a16.data());
     const memory b(operand_desc(K, N, trans_b), cpu_engine(), b16.data());
     const memory c(memory::desc({M, N}, memory::data_type::f32, memory::dims{ldc, 1}), cpu_engine(), C);
-    matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+    cached.matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c},
+                                   {DNNL_ARG_SCRATCHPAD, pad}});
     stream.wait();
   } catch (const dnnl::error& e) {
     ::nn::fail("gemm (bf16): oneDNN matmul failed for M=", M, " N=", N, " K=", K, ": ", e.what());
