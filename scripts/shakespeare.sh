@@ -5,7 +5,7 @@
 #
 #   scripts/shakespeare.sh [BUILD_DIR]      (default build; MINUTES=9.5 THREADS=2 OUT=runs/shakespeare)
 #
-# The text comes from $INPUT (default /work/shared/data/tinyshakespeare/input.txt, else it is fetched
+# The text comes from $INPUT (default ../shared/data/tinyshakespeare/input.txt beside the clone, else it is fetched
 # from karpathy/char-rnn) into data/shakespeare/ (never committed). Note: the BERT tokenizer turns
 # every newline into a space, so the model never sees line breaks and the sample has none; blank
 # lines (speech boundaries) survive as [SEP], which the model predicts and which `evaluate` scores.
@@ -15,7 +15,7 @@ BUILD=${1:-build}
 MINUTES=${MINUTES:-9.5}
 THREADS=${THREADS:-2}
 OUT=${OUT:-runs/shakespeare}
-INPUT=${INPUT:-/work/shared/data/tinyshakespeare/input.txt}
+INPUT=${INPUT:-../shared/data/tinyshakespeare/input.txt}
 DATA=data/shakespeare
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3

@@ -34,7 +34,7 @@ sys.path.insert(0, PARITY)
 from checkpoint_io import load_checkpoint  # noqa: E402
 
 SIZES = {"tiny": (2, 128), "mini": (4, 256), "small": (4, 512), "medium": (8, 512), "base": (12, 768)}
-VOCAB = "/work/shared/data/bert-base-uncased/vocab.txt"
+VOCAB = os.path.join(HERE, "..", "..", "..", "shared", "data", "bert-base-uncased", "vocab.txt")  # ../shared beside the clone
 
 
 def ensure_checkpoint(ckpt_dir, config):

@@ -2,7 +2,7 @@
 """Write an HF-format checkpoint directory with random weights (for the fill-mask parity test).
 
     /usr/bin/python3 tests/parity/make_random_checkpoint.py --out DIR \
-        --vocab /work/shared/data/bert-base-uncased/vocab.txt \
+        --vocab ../shared/data/bert-base-uncased/vocab.txt \
         [--hidden 64] [--layers 2] [--heads max(4, H/64)] [--intermediate 4H] [--max-position 512]
         [--type-vocab 2] [--seed 0] [--init-std 0.1] [--word-std 0.5]
         [--arch BertForPreTraining|BertForMaskedLM|BertLMHeadModel] [--dtype F32|BF16|F16]

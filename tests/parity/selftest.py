@@ -195,7 +195,8 @@ def safetensors_checks():
 
 
 def tokenizer_checks():
-    vocab = "/work/shared/data/bert-base-uncased/vocab.txt"
+    vocab = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data",
+                         "bert-base-uncased", "vocab.txt")  # ../shared beside the clone
     if not os.path.isfile(vocab):
         print(f"skip tokenizer check: {vocab} missing")
         return
