@@ -9,12 +9,13 @@
 #include "bert/generation/causal_lm.h"
 #include "bert/generation/fill_mask.h"
 #include "bert/generation/gibbs.h"
+#include "core/kernels/gemm.h"
 #include "core/threads.h"
 
 namespace {
 
 const char* kUsage =
-    "usage: generate --model DIR (--prompt TEXT | --prompts FILE) [--threads N]\n"
+    "usage: generate --model DIR (--prompt TEXT | --prompts FILE) [--threads N] [--precision fp32|bf16]\n"
     "  causal checkpoints (BertLMHeadModel): [--max-new-tokens N] [--temperature T] [--top-k K]\n"
     "      [--top-p P] [--repetition-penalty R] [--seed S] [--stop TEXT]...\n"
     "      streams the continuation to stdout and tokens/s to stderr; temperature 0 is greedy.\n"
@@ -129,7 +130,7 @@ int run(int argc, char** argv) {
   const cli::Args args(argc, argv,
                        {"--model", "--prompt", "--top-k", "--format", "--threads", "--max-new-tokens", "--temperature",
                         "--top-p", "--repetition-penalty", "--seed", "--stop", "--prompts", "--mode", "--length",
-                        "--iterations", "--order"},
+                        "--iterations", "--order", "--precision"},
                        {});
   if (args.help()) {
     std::fputs(kUsage, stdout);
@@ -141,6 +142,7 @@ int run(int argc, char** argv) {
   if (!mode.empty() && mode != "gibbs") throw cli::UsageError("--mode must be gibbs (or absent)");
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
+  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
 
   const std::string dir = args.get("--model");
   const bert::LoadedModel model = bert::load_pretrained(dir);
