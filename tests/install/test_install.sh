@@ -18,8 +18,12 @@ pcdir=$(dirname "$(find "$prefix" -name nnbert-bert.pc | head -n 1)")
 [ -n "$pcdir" ] || { echo "no nnbert-bert.pc installed"; exit 1; }
 export PKG_CONFIG_PATH="$pcdir"
 pc="pkg-config --define-variable=prefix=$prefix"
-c++ -std=c++20 -O1 -o "$tmp/mlp_demo" "$src/examples/mlp_demo.cc" $($pc --cflags --libs nnbert-nn)
-c++ -std=c++20 -O1 -o "$tmp/sentence_embeddings" "$src/examples/sentence_embeddings.cc" $($pc --cflags --libs nnbert-bert)
+# A library built with sanitizers (-Db_sanitize=...) needs programs linked with the same runtime.
+sanitize=$(meson introspect "$build" --buildoptions | sed -n 's/.*"name": "b_sanitize", "value": "\([^"]*\)".*/\1/p')
+flags=""
+[ -z "$sanitize" ] || [ "$sanitize" = none ] || flags="-fsanitize=$sanitize"
+c++ -std=c++20 -O1 $flags -o "$tmp/mlp_demo" "$src/examples/mlp_demo.cc" $($pc --cflags --libs nnbert-nn)
+c++ -std=c++20 -O1 $flags -o "$tmp/sentence_embeddings" "$src/examples/sentence_embeddings.cc" $($pc --cflags --libs nnbert-bert)
 libdir=$(dirname "$(find "$prefix" -name 'libbert.so*' | head -n 1)")
 LD_LIBRARY_PATH="$libdir" "$tmp/mlp_demo" > "$tmp/out.txt"
 cat "$tmp/out.txt"
