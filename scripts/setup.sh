@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libdnnl-dev: oneDNN, the GEMM of libnn. OpenBLAS (OpenMP build): the benchmarks' GEMM baseline
+# and the fair wiring for PyTorch side by side (docs/PERFORMANCE.md).
 packages=(g++ meson ninja-build pkg-config libopenblas-dev libopenblas0-openmp libdnnl-dev libhwy-dev catch2
           libbenchmark-dev libutf8proc-dev nlohmann-json3-dev)
 missing=()
