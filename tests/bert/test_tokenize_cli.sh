@@ -6,19 +6,7 @@
 set -u
 BIN=$1
 SRC=$2
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-FAILS=0
-CASES=0
-
-# check NAME EXPECTED ACTUAL — compares two strings.
-check() {
-  CASES=$((CASES + 1))
-  if [[ "$2" != "$3" ]]; then
-    echo "FAIL: $1"; echo "  expected: $(printf '%q' "$2")"; echo "  actual:   $(printf '%q' "$3")"
-    FAILS=$((FAILS + 1))
-  fi
-}
+source "$(dirname "$0")/../support/cli_check.sh"  # DIR, check, FAILS, CASES
 # run CMD... — runs the binary; sets OUT, ERR, RC.
 run() {
   "$BIN" "$@" >"$DIR/out" 2>"$DIR/err" <"${STDIN:-/dev/null}"

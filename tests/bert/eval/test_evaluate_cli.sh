@@ -9,19 +9,7 @@ EVAL=$1
 PRETRAIN=$2
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-FAILS=0
-CASES=0
-
-# check NAME EXPECTED ACTUAL — compares two strings.
-check() {
-  CASES=$((CASES + 1))
-  if [[ "$2" != "$3" ]]; then
-    echo "FAIL: $1"; echo "  expected: $(printf '%q' "$2")"; echo "  actual:   $(printf '%q' "$3")"
-    FAILS=$((FAILS + 1))
-  fi
-}
+source "$(dirname "$0")/../../support/cli_check.sh"  # DIR, check, FAILS, CASES
 # run CMD... — runs evaluate; sets OUT, ERR, RC.
 run() {
   "$EVAL" "$@" >"$DIR/out" 2>"$DIR/err"
