@@ -22,11 +22,11 @@ import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "parity"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train_bert  # noqa: E402  (SIZES, layer_norm_in_fp32; it puts tests/parity on the path)
 from bert_reference import BertConfig, BertModel  # noqa: E402
 
-SIZES = {"tiny": (2, 128), "mini": (4, 256), "small": (4, 512), "medium": (8, 512), "base": (12, 768),
-         "large": (24, 1024)}
+SIZES = train_bert.SIZES
 
 
 def torch_median_ms(config, batch, seq, precision, threads, iters=20):
@@ -35,10 +35,8 @@ def torch_median_ms(config, batch, seq, precision, threads, iters=20):
     c = BertConfig(vocab_size=30522, hidden_size=hidden, num_hidden_layers=layers,
                    num_attention_heads=hidden // 64, intermediate_size=4 * hidden)
     model = BertModel(c).eval()
-    if precision == "bf16":  # 1.13's CPU autocast leaves layer_norm's inputs as they come
-        for m in model.modules():
-            if isinstance(m, torch.nn.LayerNorm):
-                m.register_forward_pre_hook(lambda _, inputs: tuple(x.float() for x in inputs))
+    if precision == "bf16":
+        train_bert.layer_norm_in_fp32(model)
     ids = torch.randint(5, 30522, (batch, seq), generator=torch.Generator().manual_seed(7))
     times = []
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):

@@ -37,6 +37,14 @@ SIZES = {"tiny": (2, 128), "mini": (4, 256), "small": (4, 512), "medium": (8, 51
          "large": (24, 1024)}
 
 
+def layer_norm_in_fp32(model):
+    """PyTorch 1.13's CPU autocast has no fp32 rule for layer_norm, which then rejects a bf16 input
+    (the MLM head's dense+GELU output) next to its fp32 weight: cast LayerNorm inputs to fp32."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.LayerNorm):
+            m.register_forward_pre_hook(lambda _, inputs: tuple(x.float() for x in inputs))
+
+
 def torch_tokens_per_s(config, batch, seq, steps, threads, precision):
     torch.set_num_threads(threads)
     layers, hidden = SIZES[config]
@@ -45,11 +53,7 @@ def torch_tokens_per_s(config, batch, seq, steps, threads, precision):
     model = BertForPreTraining(c)
     model.train()
     if precision == "bf16":
-        # PyTorch 1.13's CPU autocast has no fp32 rule for layer_norm, which then rejects the bf16
-        # output of the MLM head's dense+GELU next to its fp32 weight: run LayerNorm in fp32.
-        for m in model.modules():
-            if isinstance(m, torch.nn.LayerNorm):
-                m.register_forward_pre_hook(lambda _, inputs: tuple(x.float() for x in inputs))
+        layer_norm_in_fp32(model)
     decay = [p for n, p in model.named_parameters() if not ("bias" in n or "LayerNorm.weight" in n)]
     no_decay = [p for n, p in model.named_parameters() if "bias" in n or "LayerNorm.weight" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
