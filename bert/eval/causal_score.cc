@@ -5,12 +5,14 @@
 
 #include "bert/eval/causal_windows.h"
 #include "core/autograd.h"
+#include "core/bf16_weights.h"
 #include "core/ops.h"
 
 namespace bert {
 
 LMScore score_causal(const LoadedModel& model, std::span<const int32_t> stream, const CausalScoreOptions& options,
                      const ScoreProgress& progress) {
+  const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
   NN_CHECK(model.architecture == Architecture::LMHead && model.lm_head,
            "causal scoring needs a causal BertLMHeadModel; this checkpoint is ", architecture_name(model.architecture),
            " (masked-LM models are scored by pseudo-log-likelihood)");

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/autograd.h"
+#include "core/bf16_weights.h"
 #include "core/ops.h"
 
 namespace bert {
@@ -57,6 +58,7 @@ const BertLMPredictionHead& mlm_head(const LoadedModel& model) {
 
 LMScore score_pseudo_ll(const LoadedModel& model, const Corpus& documents, const SpecialIds& specials,
                         const PseudoLLOptions& options, const ScoreProgress& progress) {
+  const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
   const BertLMPredictionHead& head = mlm_head(model);
   NN_CHECK(specials.cls >= 0 && specials.sep >= 0 && specials.mask >= 0,
            "pseudo-log-likelihood: the vocabulary needs [CLS], [SEP] and [MASK]");

@@ -6,6 +6,7 @@
 
 #include "bert/generation/decoder.h"
 #include "core/autograd.h"
+#include "core/bf16_weights.h"
 #include "core/ops.h"
 
 namespace bert {
@@ -18,6 +19,7 @@ std::string token_piece(const std::string& token, bool first) {
 std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Tokenizer& tokenizer,
                                            const std::vector<std::string>& prompts, const GenerateOptions& o,
                                            const std::function<void(size_t, const std::string&)>& on_text) {
+  const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
   NN_CHECK(model.lm_head, "text generation needs a causal BertLMHeadModel; this checkpoint is ",
            architecture_name(model.architecture), " (use fill-mask, or --mode gibbs)");
   NN_CHECK(o.max_new_tokens >= 0, "generate: max-new-tokens must be ≥ 0");

@@ -6,6 +6,7 @@
 
 #include "bert/generation/causal_lm.h"
 #include "core/autograd.h"
+#include "core/bf16_weights.h"
 #include "core/ops.h"
 
 namespace bert {
@@ -51,6 +52,7 @@ int32_t gibbs_step(const LoadedModel& model, std::vector<int32_t>& ids, int64_t 
 
 GibbsResult gibbs_generate(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
                            const GibbsOptions& o, const std::function<void(int, const std::string&)>& on_iteration) {
+  const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
   mlm_head(model);  // throws for a causal checkpoint
   NN_CHECK(o.length >= 1, "Gibbs: length must be at least 1, got ", o.length);
   NN_CHECK(o.iterations >= 0, "Gibbs: iterations must be ≥ 0, got ", o.iterations);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/autograd.h"
+#include "core/bf16_weights.h"
 #include "core/ops.h"
 #include "core/rng.h"
 #include "nn/dropout.h"
@@ -158,6 +159,7 @@ Trainer::BatchOutcome Trainer::forward(const CausalLMBatch& b) const {
 }
 
 Trainer::StepStats Trainer::train_step() {
+  const nn::Bf16WeightScope fixed_weights;  // the weights change only after this step (bf16: round once)
   StepStats s;
   int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
   const float scale = 1.f / static_cast<float>(config_.grad_accum);
@@ -182,6 +184,7 @@ Trainer::StepStats Trainer::train_step() {
 
 EvalResult Trainer::evaluate() {
   nn::NoGradGuard no_grad;
+  const nn::Bf16WeightScope fixed_weights;
   nn::Module& m = model_.module();
   m.eval();
   double nats = 0;  // Σ over batches of mean loss × predictions = Σ over predictions

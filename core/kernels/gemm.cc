@@ -74,13 +74,13 @@ void check_args(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, int
 
 // gemm() after check_args(): handles the empty cases, then calls the backend.
 void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-                    int64_t ldc) {
+                    const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
+                    const uint16_t* b16, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
   profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
-  if (g_precision.load(std::memory_order_relaxed) == GemmPrecision::kBf16 && std::min(M, N) >= kBf16MinSide)
-    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (gemm_runs_bf16(M, N))
+    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, beta, C, ldc);
   backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
@@ -89,6 +89,10 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
 void set_gemm_precision(GemmPrecision precision) { g_precision.store(precision); }
 
 GemmPrecision gemm_precision() { return g_precision.load(); }
+
+bool gemm_runs_bf16(int64_t M, int64_t N) {
+  return g_precision.load(std::memory_order_relaxed) == GemmPrecision::kBf16 && std::min(M, N) >= kBf16MinSide;
+}
 
 GemmPrecision parse_gemm_precision(const std::string& name) {
   if (name == "fp32") return GemmPrecision::kF32;
@@ -101,7 +105,15 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
           int64_t ldc) {
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
-  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, nullptr, B, ldb, nullptr, beta, C, ldc);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
+          const uint16_t* b16, float beta, float* C, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, beta, C, ldc);
 }
 
 void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
@@ -115,8 +127,8 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
   // omp_in_parallel() and runs single-threaded, so there is no oversubscription.
 #pragma omp parallel for schedule(static) if (per_thread)
   for (int64_t n = 0; n < batch; ++n)
-    gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + n * stride_a, lda, B + n * stride_b, ldb,
-                   beta, C + n * stride_c, ldc);
+    gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + n * stride_a, lda, nullptr, B + n * stride_b,
+                   ldb, nullptr, beta, C + n * stride_c, ldc);
 }
 
 }  // namespace nn::kernels

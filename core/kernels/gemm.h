@@ -46,6 +46,18 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
           int64_t ldc);
 
+// True when gemm() runs an (M, N) product in bf16: bf16 precision and M, N ≥ 32 (gemm.cc).
+bool gemm_runs_bf16(int64_t M, int64_t N);
+
+// gemm() with operands already rounded to bf16 at hand (either may be null): a16 holds A's
+// stored matrix ((M,K), or (K,M) when trans_a) rounded to bf16 and packed row-major (row stride
+// = its column count), b16 likewise B's. A bf16 product uses them instead of rounding A and B
+// again; an fp32 product ignores them. Callers that reuse an operand across products (a weight
+// in forward and backward, a gradient in two products) round it once (kernels/convert.h).
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
+          const uint16_t* b16, float beta, float* C, int64_t ldc);
+
 // `batch` independent gemm() calls: matrix n of A starts at A + n·stride_a (likewise B, C).
 // A stride of 0 shares one matrix across the batch. Small products run in parallel over the
 // batch (one single-threaded GEMM per thread), large ones one after the other, each threaded.

@@ -1,7 +1,7 @@
 // kernels/gemm_bf16.cc — bf16 GEMM through oneDNN's matmul primitive.
 //
 // Each call packs A and B into bf16 (round to nearest even, kernels/convert.h) in per-thread
-// scratch that only grows, then runs a matmul primitive with fp32 destination. Primitives are
+// scratch that only grows (unless the caller passes them already rounded), then runs a matmul primitive with fp32 destination. Primitives are
 // created once per shape (M, N, K, transposes, ldc, alpha, beta) and cached: creating one costs
 // milliseconds (JIT), running a cached one costs microseconds. alpha is the primitive's output
 // scale, beta a "sum" post-op (C = alpha·A·B + beta·C). The primitives' scratchpads are ours
@@ -71,26 +71,33 @@ const Cached& primitive_for(const Key& key) {
 }  // namespace
 
 void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-               const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-               int64_t ldc) {
-  thread_local std::vector<uint16_t> a16, b16;
+               const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
+               const uint16_t* b16, float beta, float* C, int64_t ldc) {
+  thread_local std::vector<uint16_t> a_pack, b_pack;
   thread_local std::vector<uint8_t> scratchpad;
   thread_local dnnl::stream stream(cpu_engine());
-  a16.resize(static_cast<size_t>(M * K));
-  b16.resize(static_cast<size_t>(K * N));
   // Pack in the stored orientation: op(A) = Aᵀ reads A's (K, M) rows.
-  if (trans_a) fp32_to_bf16_rows(K, M, A, lda, a16.data());
-  else fp32_to_bf16_rows(M, K, A, lda, a16.data());
-  if (trans_b) fp32_to_bf16_rows(N, K, B, ldb, b16.data());
-  else fp32_to_bf16_rows(K, N, B, ldb, b16.data());
+  if (!a16) {
+    a_pack.resize(static_cast<size_t>(M * K));
+    if (trans_a) fp32_to_bf16_rows(K, M, A, lda, a_pack.data());
+    else fp32_to_bf16_rows(M, K, A, lda, a_pack.data());
+    a16 = a_pack.data();
+  }
+  if (!b16) {
+    b_pack.resize(static_cast<size_t>(K * N));
+    if (trans_b) fp32_to_bf16_rows(N, K, B, ldb, b_pack.data());
+    else fp32_to_bf16_rows(K, N, B, ldb, b_pack.data());
+    b16 = b_pack.data();
+  }
   try {
     const Cached& cached = primitive_for(Key{trans_a, trans_b, M, N, K, ldc, alpha, beta});
     const size_t pad_bytes = std::max<size_t>(cached.scratchpad_bytes, 1);  // never a null buffer
     if (scratchpad.size() < pad_bytes) scratchpad.resize(pad_bytes);
     const memory pad(memory::desc({static_cast<int64_t>(pad_bytes)}, memory::data_type::u8, memory::dims{1}),
                      cpu_engine(), scratchpad.data());
-    const memory a(operand_desc(M, K, trans_a), cpu_engine(), a16.data());
-    const memory b(operand_desc(K, N, trans_b), cpu_engine(), b16.data());
+    // oneDNN's memory takes a non-const handle; a matmul never writes its sources.
+    const memory a(operand_desc(M, K, trans_a), cpu_engine(), const_cast<uint16_t*>(a16));
+    const memory b(operand_desc(K, N, trans_b), cpu_engine(), const_cast<uint16_t*>(b16));
     const memory c(memory::desc({M, N}, memory::data_type::f32, memory::dims{ldc, 1}), cpu_engine(), C);
     cached.matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c},
                                    {DNNL_ARG_SCRATCHPAD, pad}});

@@ -6,10 +6,13 @@
 // other layouts are made contiguous. A batch of matrices shared-B style (B 2-D) with a row-major
 // A becomes one big GEMM with the batch folded into M.
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "core/autograd.h"
+#include "core/bf16_weights.h"
+#include "core/kernels/convert.h"
 #include "core/kernels/gemm.h"
 #include "core/ops.h"
 #include "core/profile.h"
@@ -112,6 +115,19 @@ void column_sums(const float* g, int64_t rows, int64_t cols, float* out) {
   }
 }
 
+// src (rows, cols) with row stride ld, rounded to bf16 and packed row-major in allocator storage
+// (so a step that repeats its sizes reuses blocks).
+std::shared_ptr<Storage> rounded_bf16(const float* src, int64_t rows, int64_t cols, int64_t ld) {
+  auto copy = std::make_shared<Storage>(static_cast<size_t>(rows * cols) * sizeof(uint16_t));
+  kernels::fp32_to_bf16_rows(rows, cols, src, ld, static_cast<uint16_t*>(copy->data()));
+  return copy;
+}
+
+// The bf16 data of a rounded copy, or null when there is none.
+const uint16_t* bf16_data(const std::shared_ptr<Storage>& s) {
+  return s ? static_cast<const uint16_t*>(s->data()) : nullptr;
+}
+
 // Shape with the last dim replaced by n.
 Shape with_last(Shape s, int64_t n) {
   s.back() = n;
@@ -189,27 +205,40 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     for (int64_t i = 0; i < rows; ++i) std::copy(bp, bp + out, yp + i * out);
     beta = 1.f;
   }
-  kernels::gemm(false, Wt.trans, rows, out, in, 1.f, xc.data(), std::max<int64_t>(in, 1), Wt.data, Wt.ld,
-                beta, y.data(), std::max<int64_t>(out, 1));
+  // In bf16 precision the weight's rounded copy comes from the Bf16WeightScope when one is open
+  // (core/bf16_weights.h), and x is rounded here once for the forward product and the backward's
+  // dW = dyᵀ·x.
+  const bool grad = needs_grad({&x, &w, &b});
+  const bool bf16_fwd = kernels::gemm_runs_bf16(rows, out);
+  const std::shared_ptr<Storage> x16 =
+      bf16_fwd && rows * in > 0 ? rounded_bf16(xc.data(), rows, in, std::max<int64_t>(in, 1)) : nullptr;
+  kernels::gemm(false, Wt.trans, rows, out, in, 1.f, xc.data(), std::max<int64_t>(in, 1), bf16_data(x16),
+                Wt.data, Wt.ld, bf16_fwd ? bf16_weight(w) : nullptr, beta, y.data(), std::max<int64_t>(out, 1));
 
-  if (needs_grad({&x, &w, &b})) {
+  if (grad) {
     // y = x·Wᵀ + b over rows r  ⇒  dx = dy·W, dW = Σ_r dy_rᵀ x_r = dyᵀ·x (one GEMM over all
     // rows), db = Σ_r dy_r.
     record(y, "linear", {x, w, b},
-           [xc, Wt, rows, in, out, x_shape = x.shape(), need_x = x.requires_grad(),
-            need_w = w.requires_grad(), need_b = b.defined() && b.requires_grad()](const Tensor& gy) {
+           [xc, x16 = w.requires_grad() ? x16 : nullptr, Wt, rows, in, out, x_shape = x.shape(),
+            need_x = x.requires_grad(), need_w = w.requires_grad(),
+            need_b = b.defined() && b.requires_grad()](const Tensor& gy) {
              const Tensor g = gy.contiguous();
              const int64_t ldg = std::max<int64_t>(out, 1), ldx = std::max<int64_t>(in, 1);
+             const bool bf16_dx = need_x && kernels::gemm_runs_bf16(rows, in);
+             const bool bf16_dw = need_w && kernels::gemm_runs_bf16(out, in);
+             // dy feeds both products: round it once when both run in bf16.
+             const std::shared_ptr<Storage> g16 =
+                 bf16_dx && bf16_dw && rows * out > 0 ? rounded_bf16(g.data(), rows, out, ldg) : nullptr;
              Tensor gx, gw, gb;
              if (need_x) {
                gx = Tensor::empty(x_shape);
-               kernels::gemm(false, !Wt.trans, rows, in, out, 1.f, g.data(), ldg, Wt.data, Wt.ld, 0.f,
-                             gx.data(), ldx);
+               kernels::gemm(false, !Wt.trans, rows, in, out, 1.f, g.data(), ldg, bf16_data(g16), Wt.data, Wt.ld,
+                             bf16_dx ? bf16_weight(Wt.keep) : nullptr, 0.f, gx.data(), ldx);
              }
              if (need_w) {
                gw = Tensor::empty({out, in});
-               kernels::gemm(true, false, out, in, rows, 1.f, g.data(), ldg, xc.data(), ldx, 0.f,
-                             gw.data(), ldx);
+               kernels::gemm(true, false, out, in, rows, 1.f, g.data(), ldg, bf16_data(g16), xc.data(), ldx,
+                             bf16_data(x16), 0.f, gw.data(), ldx);
              }
              if (need_b) {
                gb = Tensor::empty({out});

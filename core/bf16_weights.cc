@@ -1,0 +1,59 @@
+// bf16_weights.cc — the weight cache behind Bf16WeightScope (process-wide, under one lock).
+#include "core/bf16_weights.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+
+#include "core/kernels/convert.h"
+#include "core/storage.h"
+
+namespace nn {
+namespace {
+
+// One kept weight: the fp32 tensor (holding its storage, hence its address) and its bf16 copy.
+struct Kept {
+  Tensor weight;
+  Storage copy;
+};
+
+// Keyed by (first element, rows, cols): two views of one storage with different shapes differ.
+using Key = std::tuple<const float*, int64_t, int64_t>;
+
+std::mutex g_mutex;
+int g_depth = 0;
+std::map<Key, std::unique_ptr<Kept>> g_kept;
+
+}  // namespace
+
+Bf16WeightScope::Bf16WeightScope() {
+  const std::lock_guard<std::mutex> lock(g_mutex);
+  ++g_depth;
+}
+
+Bf16WeightScope::~Bf16WeightScope() {
+  const std::lock_guard<std::mutex> lock(g_mutex);
+  if (--g_depth == 0) g_kept.clear();
+}
+
+const uint16_t* bf16_weight(const Tensor& w) {
+  if (!w.defined() || w.dtype() != DType::F32 || w.dim() != 2 || !w.is_contiguous() || w.numel() == 0)
+    return nullptr;
+  const std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_depth == 0) return nullptr;
+  const int64_t rows = w.size(0), cols = w.size(1);
+  auto& slot = g_kept[Key{w.data(), rows, cols}];
+  if (!slot) {
+    slot = std::unique_ptr<Kept>(new Kept{w.detach(), Storage(static_cast<size_t>(rows * cols) * sizeof(uint16_t))});
+    kernels::fp32_to_bf16_rows(rows, cols, w.data(), cols, static_cast<uint16_t*>(slot->copy.data()));
+  }
+  return static_cast<const uint16_t*>(slot->copy.data());
+}
+
+int64_t bf16_weights_kept() {
+  const std::lock_guard<std::mutex> lock(g_mutex);
+  return static_cast<int64_t>(g_kept.size());
+}
+
+}  // namespace nn

@@ -1,0 +1,35 @@
+// bf16_weights.h — weights rounded to bf16 once and reused across products.
+//
+// In bf16 precision every gemm() rounds its operands to bf16 (kernels/gemm.h). A weight that
+// feeds many products without changing (every forward of an inference run; the forward and
+// backward of one training step) need be rounded only once: inside a Bf16WeightScope, linear()
+// keeps the rounded copy of each weight it multiplies by and reuses it until the outermost scope
+// ends, like the cast cache of a torch.autocast region. The caller promises that the weights do
+// not change inside the scope: a trainer opens one per forward + backward and closes it before
+// the optimizer step. Outside any scope every product rounds its weight again.
+#pragma once
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace nn {
+
+// Weights rounded to bf16 are kept and reused while an instance lives (scopes nest).
+class Bf16WeightScope {
+ public:
+  Bf16WeightScope();
+  // The end of the outermost scope drops every kept copy.
+  ~Bf16WeightScope();
+  Bf16WeightScope(const Bf16WeightScope&) = delete;
+  Bf16WeightScope& operator=(const Bf16WeightScope&) = delete;
+};
+
+// The bf16 copy of the 2-D contiguous weight w (rows, cols packed row-major), made on first use
+// inside a scope; null outside any scope or when w is not 2-D contiguous. Valid until the
+// outermost scope ends (the copy also keeps w's storage alive, so its address is not reused).
+const uint16_t* bf16_weight(const Tensor& w);
+
+// Number of weights kept by the current scope (0 outside any scope; for tests).
+int64_t bf16_weights_kept();
+
+}  // namespace nn
