@@ -1,5 +1,6 @@
 // kernels/adamw.cc — the fused AdamW sweep: Highway SIMD per target, OpenMP over fixed chunks.
-// One pass reads p, g, m, v once and writes p, m, v once (the unfused optimizer makes ~6 passes).
+// One pass reads p, g, m, v once and writes p, m, v once (the unfused optimizer makes ~6 passes;
+// gradient clipping's scaling rides along as grad_scale instead of a pass of its own).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "core/kernels/adamw.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -21,6 +22,7 @@ struct AdamWConsts {
   float step_size;  // lr / bc1
   float bc2_sqrt;   // √bc2
   float eps;
+  float grad_scale; // the gradient's factor (clipping)
 };
 }  // namespace nn::kernels::adamw_detail
 #endif
@@ -38,9 +40,10 @@ void AdamWImpl(float* p, const float* g, float* m, float* v, int64_t n, const Ad
   const auto b1 = hn::Set(d, c.beta1), omb1 = hn::Set(d, c.one_minus_beta1);
   const auto b2 = hn::Set(d, c.beta2), omb2 = hn::Set(d, c.one_minus_beta2);
   const auto step = hn::Set(d, c.step_size), bc2 = hn::Set(d, c.bc2_sqrt), eps = hn::Set(d, c.eps);
+  const auto scale = hn::Set(d, c.grad_scale);
   int64_t i = 0;
   for (; i + N <= n; i += N) {
-    const auto vg = hn::LoadU(d, g + i);
+    const auto vg = hn::Mul(hn::LoadU(d, g + i), scale);
     const auto vp = hn::Mul(hn::LoadU(d, p + i), decay);
     const auto vm = hn::MulAdd(b1, hn::LoadU(d, m + i), hn::Mul(omb1, vg));
     const auto vv = hn::MulAdd(b2, hn::LoadU(d, v + i), hn::Mul(omb2, hn::Mul(vg, vg)));
@@ -50,7 +53,7 @@ void AdamWImpl(float* p, const float* g, float* m, float* v, int64_t n, const Ad
     hn::StoreU(vv, d, v + i);
   }
   for (; i < n; ++i) {  // the same formula, one element at a time
-    const float gi = g[i];
+    const float gi = g[i] * c.grad_scale;
     const float pi = p[i] * c.decay;
     m[i] = c.beta1 * m[i] + c.one_minus_beta1 * gi;
     v[i] = c.beta2 * v[i] + c.one_minus_beta2 * (gi * gi);
@@ -69,7 +72,7 @@ HWY_EXPORT(AdamWImpl);
 
 void adamw_step(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
                 float beta2, float eps, float weight_decay, float bias_correction1,
-                float bias_correction2) {
+                float bias_correction2, float grad_scale) {
   const adamw_detail::AdamWConsts c{
       static_cast<float>(1.0 - static_cast<double>(lr) * weight_decay),
       beta1,
@@ -78,7 +81,8 @@ void adamw_step(float* p, const float* g, float* m, float* v, int64_t n, float l
       static_cast<float>(1.0 - static_cast<double>(beta2)),
       static_cast<float>(static_cast<double>(lr) / bias_correction1),
       static_cast<float>(std::sqrt(static_cast<double>(bias_correction2))),
-      eps};
+      eps,
+      grad_scale};
   parallel_chunks(n, 1 << 14, n, kMinParallelWork, [&](int64_t lo, int64_t hi) {
     HWY_DYNAMIC_DISPATCH(AdamWImpl)(p + lo, g + lo, m + lo, v + lo, hi - lo, c);
   });

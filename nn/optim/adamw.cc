@@ -12,7 +12,7 @@ AdamW::AdamW(FlatParameters& params, AdamWConfig config)
     : params_(params), config_(config),
       m_(Tensor::zeros(params.values.shape())), v_(Tensor::zeros(params.values.shape())) {}
 
-void AdamW::step(float lr) {
+void AdamW::step(float lr, float grad_scale) {
   const profile::Scope prof("adamw");
   ++step_;
   const double t = static_cast<double>(step_);
@@ -21,7 +21,8 @@ void AdamW::step(float lr) {
   for (const ParameterGroup& g : params_.groups) {
     kernels::adamw_step(params_.values.data() + g.offset, params_.grads.data() + g.offset,
                         m_.data() + g.offset, v_.data() + g.offset, g.size, lr, config_.beta1,
-                        config_.beta2, config_.eps, g.decay ? config_.weight_decay : 0.f, c1, c2);
+                        config_.beta2, config_.eps, g.decay ? config_.weight_decay : 0.f, c1, c2,
+                        grad_scale);
   }
 }
 

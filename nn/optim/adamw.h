@@ -19,10 +19,11 @@ class AdamW {
  public:
   // Keeps a reference to `params` (which must outlive the optimizer); moments start at zero.
   AdamW(FlatParameters& params, AdamWConfig config = {});
-  // One update with learning rate lr, using the gradients in params.grads:
+  // One update with learning rate lr, using g = grad_scale·params.grads (grad_scale: gradient
+  // clipping's coefficient, clip.h; the gradients themselves are left as they are):
   //   p ← p − lr·wd·p;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
   //   p ← p − lr·(m/c1)/(√(v/c2) + ε),  c_i = 1 − β_iᵗ (or 1 without bias correction).
-  void step(float lr);
+  void step(float lr, float grad_scale = 1.f);
   // Number of steps taken.
   int64_t steps() const { return step_; }
   // Moment buffers (for checkpoints); same layout as params.values.

@@ -86,6 +86,28 @@ TEST_CASE("clip_grad_norm scales to the maximum norm and reports the original", 
   CHECK(std::isnan(clip_grad_norm(f, 1.0)));
 }
 
+TEST_CASE("AdamW with clip_coefficient as grad_scale = clip_grad_norm, then AdamW", "[optim][clip]") {
+  Net a, b;
+  FlatParameters& fa = a.flatten_parameters(is_no_decay_parameter);
+  FlatParameters& fb = b.flatten_parameters(is_no_decay_parameter);
+  REQUIRE(fa.values.to_vector() == fb.values.to_vector());  // same seeds, same start
+  AdamW oa(fa), ob(fb);
+  for (int step = 0; step < 3; ++step) {
+    fill_grads(fa, step);
+    fill_grads(fb, step);
+    const double norm = grad_norm(fb);
+    const float c = clip_coefficient(norm, 0.5);
+    REQUIRE(c < 1.f);  // the test gradients are clipped
+    CHECK(clip_grad_norm(fa, 0.5) == norm);
+    oa.step(0.01f);
+    ob.step(0.01f, c);
+    CHECK(fa.values.to_vector() == fb.values.to_vector());  // bit for bit: the same fp32 products
+    CHECK(oa.exp_avg_sq().to_vector() == ob.exp_avg_sq().to_vector());
+  }
+  CHECK(clip_coefficient(0.1, 1.0) == 1.f);   // under the limit
+  CHECK(clip_coefficient(NAN, 1.0) == 1.f);   // non-finite: the caller stops
+}
+
 TEST_CASE("learning-rate schedules match HF's formulas", "[optim][schedule]") {
   LrSchedule s{LrSchedule::Kind::Linear, 1.0, 10, 110};
   CHECK(s.lr(0) == 0.0);
