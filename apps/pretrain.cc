@@ -30,8 +30,8 @@ const char* kUsage =
     "                [--warmup-steps N] [--weight-decay X] [--max-grad-norm X] [--dropout X] [--seed N]\n"
     "                [--threads N] [--eval-every N] [--save-every N] [--eval-fraction X | --eval-file FILE]\n"
     "                [--keep N] [--resume DIR] [--synthetic] [--cased] [--whole-word-masking]\n"
-    "                [--static-masking] [--layers N] [--hidden N] [--heads N] [--intermediate N]\n"
-    "                [--precision fp32|bf16] [--save-bf16] [--profile]\n"
+    "                [--static-masking] [--group-by-length N] [--layers N] [--hidden N] [--heads N]\n"
+    "                [--intermediate N] [--precision fp32|bf16] [--save-bf16] [--profile]\n"
     "  Trains BERT on text files or directories (default: the FOLDOC corpus from scripts/get-corpus.sh).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
     "  Checkpoints go to DIR/checkpoint-N (the last --keep), the final model to DIR itself, with\n"
@@ -43,7 +43,9 @@ const char* kUsage =
     "  the evaluation then also reports bits per character of FILE, as `evaluate` computes them.\n"
     "  --cased: keep case (cased vocabulary; do_lower_case false in tokenizer_config.json).\n"
     "  --whole-word-masking / --static-masking (MLM objectives): mask whole words / cycle 5 fixed\n"
-    "  maskings instead of new masks every epoch. --layers/--hidden/--heads/--intermediate override\n"
+    "  maskings instead of new masks every epoch. --group-by-length N: batches hold instances of\n"
+    "  similar length (runs of N batches sorted by length, then shuffled; default 50, 0 = random\n"
+    "  batches), so little compute goes to padding. --layers/--hidden/--heads/--intermediate override\n"
     "  the --model-config sizes (heads default hidden/64, intermediate 4×hidden). A clm model gets\n"
     "  max_position_embeddings = --seq-len: it never sees later positions.\n"
     "  --precision bf16: matrix products take bf16 operands with fp32 accumulation; weights, optimizer,\n"
@@ -170,7 +172,7 @@ int run(int argc, char** argv) {
                         "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
                         "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every",
                         "--save-every", "--eval-fraction", "--eval-file", "--keep", "--resume", "--layers", "--hidden",
-                        "--heads", "--intermediate", "--precision"},
+                        "--heads", "--intermediate", "--precision", "--group-by-length"},
                        {"--synthetic", "--cased", "--whole-word-masking", "--static-masking", "--profile",
                         "--save-bf16"});
   if (args.help()) {
@@ -222,6 +224,7 @@ int run(int argc, char** argv) {
     feed_options.eval_file = args.get("--eval-file");
     feed_options.whole_word_masking = args.flag("--whole-word-masking");
     feed_options.dynamic_masking = !args.flag("--static-masking");
+    feed_options.group_by_length = args.get_int("--group-by-length", 50, 0, 100000);
     if (args.has("--eval-file") && args.has("--eval-fraction"))
       throw cli::UsageError("give --eval-fraction or --eval-file, not both");
     cfg.lower_case = !args.flag("--cased");

@@ -14,7 +14,8 @@ namespace bert {
 namespace {
 
 // Seed tags: passes, epoch orders and the evaluation pass draw from unrelated streams.
-constexpr uint64_t kPassTag = 0x7061737301, kOrderTag = 0x6F72646502, kEvalTag = 0x6576616C03;
+constexpr uint64_t kPassTag = 0x7061737301, kOrderTag = 0x6F72646502, kEvalTag = 0x6576616C03,
+                   kGroupTag = 0x67726F7504;
 
 // Ids padded into a (B, length) row-major buffer: row b holds values[b] then `fill`.
 std::vector<int64_t> padded(std::span<const Instance> instances, size_t length, int64_t fill,
@@ -50,6 +51,29 @@ std::vector<uint32_t> epoch_order(size_t n, uint64_t seed) {
   for (size_t i = n; i-- > 1;)
     std::swap(order[i], order[static_cast<size_t>(rng.randint(0, static_cast<int64_t>(i)))]);
   return order;
+}
+
+// Groups `order` by length in runs of `run_batches`·batch_size instances: each run is sorted by
+// token count (stable, longest first), cut into batch_size pieces, and the pieces' order shuffled
+// (seeded), so a batch gets instances of similar length and the lengths do not trend over time.
+void group_by_length(std::vector<uint32_t>& order, const std::vector<Instance>& instances, size_t batch_size,
+                     size_t run_batches, uint64_t seed) {
+  const size_t run = batch_size * run_batches;
+  nn::Generator rng(seed);
+  for (size_t lo = 0; lo < order.size(); lo += run) {
+    const auto first = order.begin() + static_cast<ptrdiff_t>(lo);
+    const auto last = order.begin() + static_cast<ptrdiff_t>(std::min(order.size(), lo + run));
+    std::stable_sort(first, last, [&](uint32_t a, uint32_t b) {
+      return instances[a].tokens.size() > instances[b].tokens.size();
+    });
+    std::vector<std::vector<uint32_t>> pieces;
+    for (auto it = first; it < last; it += std::min<ptrdiff_t>(last - it, static_cast<ptrdiff_t>(batch_size)))
+      pieces.emplace_back(it, it + std::min<ptrdiff_t>(last - it, static_cast<ptrdiff_t>(batch_size)));
+    for (size_t i = pieces.size(); i-- > 1;)
+      std::swap(pieces[i], pieces[static_cast<size_t>(rng.randint(0, static_cast<int64_t>(i)))]);
+    auto out = first;
+    for (const auto& piece : pieces) out = std::copy(piece.begin(), piece.end(), out);
+  }
 }
 
 }  // namespace
@@ -148,8 +172,11 @@ PretrainingStream::Epoch PretrainingStream::make_epoch(uint64_t number) const {
   Epoch epoch;
   epoch.number = number;
   epoch.instances = epoch_instances(corpus_, vocab_, options_, number);
-  epoch.order = epoch_order(epoch.instances.size(),
-                            nn::mix_seed(nn::mix_seed(options_.seed, kOrderTag), number));
+  const uint64_t order_seed = nn::mix_seed(nn::mix_seed(options_.seed, kOrderTag), number);
+  epoch.order = epoch_order(epoch.instances.size(), order_seed);
+  if (options_.group_by_length > 0)
+    group_by_length(epoch.order, epoch.instances, options_.batching.batch_size, options_.group_by_length,
+                    nn::mix_seed(order_seed, kGroupTag));
   return epoch;
 }
 

@@ -14,7 +14,9 @@
 // followed by next_batch() gives bit-for-bit the batches an uninterrupted stream gives after p.
 //
 // Padding: PadTo::longest pads a batch to its longest instance rounded up to pad_multiple (fewer
-// distinct shapes for the GEMM primitive cache), PadTo::max_length to max_seq_length.
+// distinct shapes for the GEMM primitive cache), PadTo::max_length to max_seq_length. Length
+// grouping (StreamOptions::group_by_length) makes the instances of a batch similar in length, so
+// little compute goes to padding; the grouped order is still a seeded permutation of the epoch.
 // Memory: one epoch's instances (about 3× its tokens in int32) are held by the worker.
 #pragma once
 #include <condition_variable>
@@ -83,6 +85,11 @@ struct StreamOptions {
   uint64_t seed = 0;
   bool dynamic_masking = false;  // a new pass every epoch
   int dupe_factor = 5;           // without dynamic masking: number of fixed passes cycled through
+  // Length grouping (0: off): each run of group_by_length·batch_size instances of an epoch's
+  // shuffled order is sorted by length and cut into batches, whose order within the run is then
+  // shuffled; with PadTo::longest a batch pads to similar lengths instead of the longest of a
+  // random draw (HF Trainer's group_by_length uses runs of 50 batches).
+  size_t group_by_length = 0;
   size_t queue_depth = 4;        // batches built ahead
 };
 

@@ -70,6 +70,7 @@ StreamOptions stream_options(const TrainConfig& cfg, const json& j) {
   o.batching.batch_size = static_cast<size_t>(cfg.batch_size);
   o.seed = cfg.seed;
   o.dynamic_masking = j.value("dynamic_masking", true);
+  o.group_by_length = j.value("group_by_length", size_t{0});  // runs recorded before grouping: off
   return o;
 }
 
@@ -149,7 +150,8 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
   }
   cfg.data_options = json{{"eval_fraction", options.eval_fraction}, {"split_seed", cfg.seed},
                           {"dynamic_masking", options.dynamic_masking},
-                          {"whole_word_masking", options.whole_word_masking}, {"eval_file", eval_file}}
+                          {"whole_word_masking", options.whole_word_masking}, {"eval_file", eval_file},
+                          {"group_by_length", options.group_by_length}}
                          .dump();
   return build(cfg);
 }

@@ -16,6 +16,7 @@ struct FeedOptions {
   std::string eval_file;            // held-out text given explicitly: the whole corpus trains
   bool whole_word_masking = false;  // MLM objectives: mask whole words
   bool dynamic_masking = true;      // MLM objectives: new masks every epoch (else dupe_factor passes)
+  int64_t group_by_length = 50;     // batches per length-sorted run (StreamOptions; 0: random batches)
 };
 
 class CorpusFeed {

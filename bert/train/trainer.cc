@@ -1,6 +1,7 @@
 // trainer.cc — the training loop, evaluation and checkpoints.
 #include "bert/train/trainer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <tuple>
@@ -129,8 +130,17 @@ void Trainer::clear_stop() { g_stop.store(false); }
 struct Trainer::BatchOutcome {
   nn::Tensor loss;        // what backward starts from (MLM + NSP, MLM, or causal)
   double lm_loss = 0;     // the language-model part alone (for perplexity)
-  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0, tokens = 0;
+  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
+  int64_t tokens = 0;     // text tokens of the batch (padding not counted)
 };
+
+namespace {
+// Number of 1s of an attention mask (B,T) I64: the batch's tokens without padding.
+int64_t text_tokens(const nn::Tensor& attention_mask) {
+  const std::vector<int64_t> m = attention_mask.to_ids();
+  return std::count(m.begin(), m.end(), int64_t{1});
+}
+}  // namespace
 
 Trainer::BatchOutcome Trainer::forward(const MaskedLMBatch& b) const {
   const MaskedLMOutput out = config_.objective == Objective::mlm_nsp ? model_.pretraining->forward(b)
@@ -138,7 +148,7 @@ Trainer::BatchOutcome Trainer::forward(const MaskedLMBatch& b) const {
   BatchOutcome o;
   o.loss = out.loss;
   o.lm_loss = out.mlm_loss.item();
-  o.tokens = b.input_ids.numel();
+  o.tokens = text_tokens(b.attention_mask);
   nn::NoGradGuard no_grad;
   std::tie(o.correct, o.counted) = count_correct(out.mlm_logits, b.masked_labels);
   if (out.nsp_logits.defined()) std::tie(o.nsp_correct, o.nsp_counted) = count_correct(out.nsp_logits, b.next_sentence_labels);
@@ -150,7 +160,7 @@ Trainer::BatchOutcome Trainer::forward(const CausalLMBatch& b) const {
   BatchOutcome o;
   o.loss = model_.lm_head->loss(logits, b.labels);
   o.lm_loss = o.loss.item();
-  o.tokens = b.input_ids.numel();
+  o.tokens = text_tokens(b.attention_mask);
   const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
   nn::NoGradGuard no_grad;
   std::tie(o.correct, o.counted) = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),

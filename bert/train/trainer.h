@@ -74,7 +74,8 @@ struct EvalResult {
 struct ProgressEvent {
   enum class Kind { Step, Eval, Saved, Done } kind = Kind::Step;
   int64_t step = 0, total_steps = 0;
-  double loss = 0, mlm_acc = 0, nsp_acc = 0, lr = 0, tokens_per_s = 0, eta_s = 0, elapsed_s = 0;
+  double loss = 0, mlm_acc = 0, nsp_acc = 0, lr = 0, eta_s = 0, elapsed_s = 0;
+  double tokens_per_s = 0;  // text tokens (padding not counted) per second of training
   EvalResult eval;
   std::string path;  // Saved: the checkpoint directory
 };
