@@ -8,6 +8,8 @@
 // GFLOP/s counts the GEMMs only, as for PyTorch: forward 4·B·H·T·S·D (QKᵀ and P·V), backward
 // twice that (dV, dP, dQ, dK), forward+backward three times. Backward calls the recorded node's
 // backward on a graph built once (like torch.autograd.grad with retain_graph).
+// BM_AttentionDropoutForwardBackward runs the whole graph (leaf grads included) with attention
+// dropout 0.1, fused or composed from the separate ops.
 // BM_AttentionKernelBackward compares the two backward strategies of the kernel: probabilities
 // kept by the forward (keep=1) against recomputed from the log-sum-exp (keep=0).
 #include <benchmark/benchmark.h>
@@ -73,6 +75,24 @@ void BM_AttentionForwardBackward(benchmark::State& state) {
   set_flops(state, 3 * kForwardFlops);
 }
 
+// Forward + backward (the whole graph, into the leaves' grads) with dropout 0.1 on the
+// probabilities: fused in the attention op (fused=1) or composed from matmul, scale, mask add,
+// softmax, dropout and matmul (fused=0, the path BERT took before the fusion).
+void BM_AttentionDropoutForwardBackward(benchmark::State& state) {
+  const bool fused = state.range(0) == 1;
+  const Inputs in(true);
+  const Tensor gy = Tensor::randn({kB, kH, kT, kD}, 9), mask = nn::reshape(in.mask, {kB, 1, 1, kT});
+  const auto composed = [&] {
+    const Tensor scores = nn::add(nn::mul(nn::matmul(in.q, in.k, false, true), 0.125f), mask);
+    return nn::matmul(nn::dropout(nn::softmax(scores), 0.1f, true, 5), in.v);
+  };
+  for (auto _ : state) {
+    const Tensor y = fused ? nn::attention(in.q, in.k, in.v, in.mask, false, 0.1f, 5) : composed();
+    y.backward(gy, /*retain_graph=*/true);  // the inputs' permute nodes serve every iteration
+  }
+  set_flops(state, 3 * kForwardFlops);
+}
+
 // The kernel's backward with kept (range(0) == 1) or recomputed (0) probabilities.
 void BM_AttentionKernelBackward(benchmark::State& state) {
   const bool keep = state.range(0) == 1;
@@ -97,6 +117,7 @@ void BM_AttentionKernelBackward(benchmark::State& state) {
 BENCHMARK(BM_AttentionForward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionForwardBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionDropoutForwardBackward)->ArgName("fused")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionKernelBackward)->ArgName("keep")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -1,9 +1,11 @@
 // bench_elementwise.cc — GELU forward and backward on (2048, 3072) (bert-base's intermediate
-// activations for 16 × 128 tokens), a broadcast bias add (2048, 3072) + (3072) and a sum over
-// all elements, through the ops (what a model pays: caching allocator, checks, kernels).
+// activations for 16 × 128 tokens), a broadcast bias add (2048, 3072) + (3072), a sum over
+// all elements, and dropout (p = 0.1) forward on bert-base's hidden states (8·128, 768) and
+// attention probabilities (8·12·128, 128), through the ops (what a model pays: caching
+// allocator, checks, kernels).
 // The PyTorch side is bench/vs_torch/ops_elementwise.py.
 //
-//   NNBERT_THREADS=2 <build>/bench/bench_core --benchmark_filter='Gelu|BiasAdd|SumAll'
+//   NNBERT_THREADS=2 <build>/bench/bench_core --benchmark_filter='Gelu|BiasAdd|SumAll|Dropout'
 //       --benchmark_repetitions=7 --benchmark_report_aggregates_only=true   (one line)
 //
 // With repetitions each benchmark also reports _min (the least disturbed run on a shared
@@ -64,9 +66,16 @@ void BM_SumAll(benchmark::State& state) {
   set_bandwidth(state, 4 * kElems);
 }
 
+// Dropout forward with p = 0.1 on a (range(0), range(1)) tensor.
+void BM_DropoutForward(benchmark::State& state) {
+  const Tensor x = Tensor::randn({state.range(0), state.range(1)}, 1);
+  for (auto _ : state) benchmark::DoNotOptimize(nn::dropout(x, 0.1f, true, 7).data());
+  set_bandwidth(state, 2.0 * 4 * static_cast<double>(x.numel()));
+}
+
 // Registers fn in µs of wall time, with a "min" statistic over repetitions.
-void add(const char* name, void (*fn)(benchmark::State&)) {
-  benchmark::RegisterBenchmark(name, fn)
+benchmark::internal::Benchmark* add(const char* name, void (*fn)(benchmark::State&)) {
+  return benchmark::RegisterBenchmark(name, fn)
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime()
       ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
@@ -77,6 +86,7 @@ void add(const char* name, void (*fn)(benchmark::State&)) {
   add("BM_GeluBackward", BM_GeluBackward);
   add("BM_BiasAdd", BM_BiasAdd);
   add("BM_SumAll", BM_SumAll);
+  add("BM_DropoutForward", BM_DropoutForward)->Args({8 * 128, 768})->Args({8 * 12 * 128, 128});
   return true;
 }();
 

@@ -116,8 +116,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore
 // Scaled dot-product attention. q, k, v are (B, H, T, D) (k, v may have their own length S);
 // key_mask, if defined, is additive (B, S) and is added to every query row of QKᵀ/√D; causal
 // masks keys after the query position (query i sees keys 0..i + (S − T)). Output (B, H, T, D).
-// Fused: scores are formed, masked, softmaxed and applied to V one block at a time.
+// dropout_p > 0 applies dropout to the probabilities, with exactly the mask of
+// dropout(probs, dropout_p, true, dropout_seed) on the (B, H, T, S) probability tensor.
+// Fused: scores are formed, masked, softmaxed, dropped and applied to V one block at a time.
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
-                 bool causal);
+                 bool causal, float dropout_p = 0.f, uint64_t dropout_seed = 0);
 
 }  // namespace nn

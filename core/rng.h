@@ -8,6 +8,11 @@
 
 namespace nn {
 
+// Philox4x32 constants from the paper: round multipliers M0, M1 and Weyl key increments W0, W1
+// (shared with the SIMD dropout kernel, core/kernels/dropout.cc).
+inline constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+inline constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
+
 // The Philox4x32-10 block function: four 32-bit random words for (counter, key).
 std::array<uint32_t, 4> philox4x32(uint64_t counter, uint64_t key);
 

@@ -1,9 +1,7 @@
 // attention.cc — BERT's attention block on the fused core attention op.
 #include "bert/model/attention.h"
 
-#include <cmath>
 #include <cstring>
-#include <limits>
 #include <tuple>
 #include <utility>
 
@@ -24,23 +22,6 @@ nn::Tensor split_heads(const nn::Tensor& x, int64_t heads) {
 nn::Tensor merge_heads(const nn::Tensor& x) {
   const int64_t B = x.size(0), heads = x.size(1), T = x.size(2), D = x.size(3);
   return nn::reshape(nn::permute(x, {0, 2, 1, 3}), {B, T, heads * D});
-}
-
-// softmax(QKᵀ/√D + mask) with dropout on the probabilities, then ·V, from unfused ops: the
-// path used only when attention dropout is active in training.
-nn::Tensor attention_with_dropout(const nn::Tensor& q, const nn::Tensor& k, const nn::Tensor& v,
-                                  const nn::Tensor& key_mask, bool causal, const nn::Dropout& drop) {
-  const int64_t B = q.size(0), T = q.size(2), S = k.size(2), D = q.size(3);
-  nn::Tensor scores = nn::mul(nn::matmul(q, k, false, true), 1.f / std::sqrt(static_cast<float>(D)));
-  if (key_mask.defined()) scores = nn::add(scores, nn::reshape(key_mask, {B, 1, 1, S}));
-  if (causal) {
-    std::vector<float> m(static_cast<size_t>(T * S), 0.f);
-    for (int64_t i = 0; i < T; ++i)
-      for (int64_t j = i + (S - T) + 1; j < S; ++j)
-        m[static_cast<size_t>(i * S + j)] = std::numeric_limits<float>::lowest();
-    scores = nn::add(scores, nn::Tensor::from_data({T, S}, m));
-  }
-  return nn::matmul(drop.forward(nn::softmax(scores)), v);
 }
 
 // Writes x (B,T,H) = (B,T,heads,D) into buf (B,heads,capacity,D) at positions at .. at+T−1.
@@ -108,10 +89,11 @@ nn::Tensor BertSelfAttention::forward(const nn::Tensor& x, const nn::Tensor& key
     k = split_heads(key.forward(x), heads);
     v = split_heads(value.forward(x), heads);
   }
-  nn::Tensor context = (dropout.is_training() && dropout.p > 0.f)
-                           ? attention_with_dropout(q, k, v, key_mask, causal, dropout)
-                           : nn::attention(q, k, v, key_mask, causal);
-  return merge_heads(context);
+  // Dropout on the probabilities runs inside the fused op, with one seed of the dropout stream
+  // per call (as the Dropout module would draw).
+  const bool drop = dropout.is_training() && dropout.p > 0.f;
+  return merge_heads(drop ? nn::attention(q, k, v, key_mask, causal, dropout.p, nn::next_dropout_seed())
+                          : nn::attention(q, k, v, key_mask, causal));
 }
 
 BertSelfOutput::BertSelfOutput(const BertConfig& c, uint64_t seed)

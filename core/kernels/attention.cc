@@ -6,6 +6,9 @@
 // each task's GEMMs run single-threaded inside the OpenMP region (see kernels/gemm.h) and its row
 // passes (mask + softmax, softmax gradient) run on rows that are still in L1/L2.
 //
+// Dropout (dims.dropout_p > 0) applies to the probabilities of each block after the softmax,
+// row by row, at the rows' indices in the (B,H,T,S) stream; the mask is recomputed, never stored.
+//
 // Masking: a key is invisible to a row when causal puts it after the row's position; such keys
 // are never multiplied (each query block's GEMMs stop at the last key its last row sees) and
 // get probability 0. A row with no visible key, or whose every score is −inf, outputs 0 and
@@ -17,6 +20,7 @@
 #include <cstddef>
 #include <limits>
 
+#include "core/kernels/dropout.h"
 #include "core/kernels/gemm.h"
 #include "core/profile.h"
 
@@ -141,8 +145,8 @@ HWY_INLINE void ProbsFromLse(const AttentionDims& a, const float* mask, int64_t 
   }
 }
 
-// Softmax backward for m rows: dp (m, width) holds dP = dO·Vᵀ and becomes
-// dS·scale = P ⊙ (dP − δ)·scale with δ_r = Σ_d dO[r,d]·O[r,d] (= Σ_j P[r,j]·dP[r,j]).
+// Softmax backward for m rows: dp (m, width) holds dP (dO·Vᵀ, masked by the dropout if any)
+// and becomes dS·scale = P ⊙ (dP − δ)·scale with δ_r = Σ_d dO[r,d]·O[r,d] (= Σ_j P[r,j]·dP[r,j]).
 HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, int64_t D, float scale, const float* p,
                                 float* dp, int64_t ldp, const float* dout, int64_t ldo,
                                 const float* out, int64_t lo) {
@@ -163,6 +167,16 @@ HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, int64_t D, float scale
   }
 }
 
+// Dropout of rows i0 .. i0+m−1 of head bh over their first n columns: dst[r, j] =
+// dropout(src[r, j]) with (bh·T + i0 + r)·S + j its index in the stream (src, dst (m, ≥ n) with
+// row stride S; dst may be src).
+HWY_INLINE void DropoutBlock(const AttentionDims& a, int64_t bh, int64_t i0, int64_t m, int64_t n,
+                             const float* src, float* dst) {
+  for (int64_t r = 0; r < m; ++r)
+    dropout_rows(src + r * a.S, dst + r * a.S, n, a.dropout_p, a.dropout_seed,
+                 static_cast<uint64_t>((bh * a.T + i0 + r) * a.S));
+}
+
 // Pointer to the first row of head (b, h) in a HeadsLayout array.
 template <class T>
 HWY_INLINE T* Head(T* base, HeadsLayout l, int64_t b, int64_t h) {
@@ -174,23 +188,28 @@ void ForwardImpl(const AttentionDims& a, const float* q, HeadsLayout lq, const f
                  HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
                  float* lse, float* probs) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
+  const bool drop = a.dropout_p > 0.f;
   const int64_t blocks = (a.T + kBlock - 1) / kBlock, tasks = a.B * a.H * blocks;
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
     const size_t block_elems = static_cast<size_t>(std::min(a.T, kBlock) * a.S);
-    // Scores of one block, unless they go straight into probs (AllocateAligned rejects 0 items).
-    const auto scratch = hwy::AllocateAligned<float>(probs ? 1 : block_elems);
+    // Scores of one block, unless they go straight into probs; with probs and dropout, the
+    // block's dropped probabilities (probs keeps them undropped for the backward's softmax
+    // gradient). AllocateAligned rejects 0 items.
+    const auto scratch = hwy::AllocateAligned<float>(probs && !drop ? 1 : block_elems);
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
       const int64_t bh = task / blocks, b = bh / a.H, h = bh % a.H;
       const int64_t i0 = (task % blocks) * kBlock, m = std::min(kBlock, a.T - i0);
       const int64_t n = VisibleKeys(a, i0 + m - 1);  // keys the block's last row sees
       float* p = probs ? probs + (bh * a.T + i0) * a.S : scratch.get();
-      // scores = Q_block·Kᵀ/√D over the n keys, then softmax in place, then out = P·V.
+      // scores = Q_block·Kᵀ/√D over the n keys, then softmax in place, then dropout (into the
+      // scratch: in place unless probs keeps P), then out = P_d·V.
       gemm(false, true, m, n, a.D, scale, Head(q, lq, b, h) + i0 * lq.row, lq.row,
            Head(k, lk, b, h), lk.row, 0.f, p, a.S);
       SoftmaxRows(a, a.mask ? a.mask + b * a.S : nullptr, i0, m, n, p, a.S, lse + bh * a.T + i0);
-      gemm(false, false, m, a.D, n, 1.f, p, a.S, Head(v, lv, b, h), lv.row, 0.f,
+      if (drop) DropoutBlock(a, bh, i0, m, n, p, scratch.get());
+      gemm(false, false, m, a.D, n, 1.f, drop ? scratch.get() : p, a.S, Head(v, lv, b, h), lv.row, 0.f,
            Head(out, lo, b, h) + i0 * lo.row, lo.row);
     }
   }
@@ -203,11 +222,14 @@ void BackwardImpl(const AttentionDims& a, const float* q, HeadsLayout lq, const 
                   const float* dout, HeadsLayout ldo, const float* lse, const float* probs,
                   float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk, float* dv, HeadsLayout ldv) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
+  const bool drop = a.dropout_p > 0.f;
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
     const size_t block_elems = static_cast<size_t>(std::min(a.T, kBlock) * a.S);
-    // One block's recomputed probabilities (unless kept) and its dP, then dS.
+    // One block's recomputed probabilities P (unless kept), its dropped P_d (with dropout), and
+    // its dP, then dS.
     const auto p_scratch = hwy::AllocateAligned<float>(probs ? 1 : block_elems);
+    const auto pd_scratch = hwy::AllocateAligned<float>(drop ? block_elems : 1);
     const auto ds = hwy::AllocateAligned<float>(block_elems);
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
@@ -231,8 +253,11 @@ void BackwardImpl(const AttentionDims& a, const float* q, HeadsLayout lq, const 
           gemm(false, true, m, n, a.D, scale, qb, lq.row, kh, lk.row, 0.f, p_scratch.get(), a.S);
           ProbsFromLse(a, mask, i0, m, n, p_scratch.get(), a.S, lse + bh * a.T + i0);
         }
-        gemm(true, false, n, a.D, m, 1.f, p, a.S, dob, ldo.row, 1.f, dvh, ldv.row);  // dV += Pᵀ·dO
-        gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vh, lv.row, 0.f, ds.get(), a.S);  // dP
+        if (drop) DropoutBlock(a, bh, i0, m, n, p, pd_scratch.get());
+        const float* pd = drop ? pd_scratch.get() : p;
+        gemm(true, false, n, a.D, m, 1.f, pd, a.S, dob, ldo.row, 1.f, dvh, ldv.row);  // dV += P_dᵀ·dO
+        gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vh, lv.row, 0.f, ds.get(), a.S);  // dP_d
+        if (drop) DropoutBlock(a, bh, i0, m, n, ds.get(), ds.get());  // dP = dP_d ⊙ mask/(1 − p)
         SoftmaxGradRows(m, n, a.D, scale, p, ds.get(), a.S, dob, ldo.row,
                         Head(out, lo, b, h) + i0 * lo.row, lo.row);
         gemm(false, false, m, a.D, n, 1.f, ds.get(), a.S, kh, lk.row, 0.f,
@@ -282,10 +307,13 @@ void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq
   HWY_DYNAMIC_DISPATCH(ForwardImpl)(dims, q, lq, k, lk, v, lv, out, lo, lse, probs);
 }
 
-// With S = QKᵀ/√D + mask, P = softmax_rows(S), O = P·V and upstream dO:
-//   dV = Pᵀ·dO and dP = dO·Vᵀ (product rule on O = P·V);
-//   dS = P ⊙ (dP − δ) with δ_i = Σ_j P_ij dP_ij = Σ_d dO_id O_id (softmax Jacobian
-//   diag(p) − p pᵀ applied row by row; the second form needs no extra pass over P);
+// With S = QKᵀ/√D + mask, P = softmax_rows(S), P_d = P ⊙ M/(1 − p) (M the 0/1 dropout mask;
+// P_d = P without dropout), O = P_d·V and upstream dO:
+//   dV = P_dᵀ·dO and dP_d = dO·Vᵀ (product rule on O = P_d·V);
+//   dP = dP_d ⊙ M/(1 − p) (M is fixed: the same masking as the forward's);
+//   dS = P ⊙ (dP − δ) with δ_i = Σ_j P_ij dP_ij = Σ_j P_d,ij dP_d,ij = Σ_d dO_id O_id (softmax
+//   Jacobian diag(p) − p pᵀ applied row by row; the last form needs no extra pass over P, and
+//   holds with dropout since O = P_d·V);
 //   dQ = dS·K/√D and dK = dSᵀ·Q/√D (product rule on QKᵀ/√D).
 void attention_backward(const AttentionDims& dims, const float* q, HeadsLayout lq, const float* k,
                         HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,

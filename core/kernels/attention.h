@@ -3,7 +3,7 @@
 //
 // One (batch, head) pair at a time, a block of query rows at a time: scores = Q·Kᵀ/√D + mask
 // (a block of rows × S keys, never the whole (B,H,T,S) tensor unless the caller asks to keep the
-// probabilities), row softmax, then ·V. GEMMs go through kernels::gemm inside the OpenMP region
+// probabilities), row softmax, optional dropout, then ·V. GEMMs go through kernels::gemm inside the OpenMP region
 // (single-threaded there, see gemm.h); the row passes are Highway kernels.
 #pragma once
 #include <cstdint>
@@ -18,16 +18,21 @@ struct HeadsLayout {
 
 // Sizes and options shared by forward and backward. mask, if not null, is additive (B, S)
 // contiguous, added to every query row; causal lets query i see keys 0 .. i + S − T.
+// dropout_p > 0 drops probabilities before ·v (kernels/dropout.h): probability (b, h, i, j) is
+// element ((b·H + h)·T + i)·S + j of the stream dropout_seed, as if the whole (B,H,T,S) tensor
+// were dropped at once.
 struct AttentionDims {
   int64_t B = 0, H = 0, T = 0, S = 0, D = 0;
   const float* mask = nullptr;
   bool causal = false;
+  float dropout_p = 0.f;
+  uint64_t dropout_seed = 0;
 };
 
-// out = softmax(q·kᵀ/√D + mask)·v. q (B,H,T,D), k and v (B,H,S,D), out (B,H,T,D) in their
-// layouts. Writes lse (B,H,T) contiguous: the log-sum-exp of each row's masked scores (+inf for
-// a row whose keys are all masked: its output is 0). If probs is not null it also keeps the
-// probabilities there, (B,H,T,S) contiguous.
+// out = dropout(softmax(q·kᵀ/√D + mask))·v. q (B,H,T,D), k and v (B,H,S,D), out (B,H,T,D) in
+// their layouts. Writes lse (B,H,T) contiguous: the log-sum-exp of each row's masked scores
+// (+inf for a row whose keys are all masked: its output is 0). If probs is not null it also
+// keeps the probabilities there, (B,H,T,S) contiguous, before dropout.
 void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq, const float* k,
                        HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
                        float* lse, float* probs);

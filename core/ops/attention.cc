@@ -6,7 +6,7 @@
 // array, so permuting them back to (B,T,H,D) downstream is free too.
 //
 // For the backward the forward keeps the per-row log-sum-exp and, when T·S is small, the
-// probabilities themselves (one GEMM and one exp pass less in backward; measured in
+// (undropped) probabilities themselves (one GEMM and one exp pass less in backward; measured in
 // bench/bench_attention.cc). For long sequences it keeps only the log-sum-exp (O(T) memory
 // instead of O(T·S)) and the backward recomputes the probabilities block by block.
 #include <algorithm>
@@ -70,7 +70,7 @@ Tensor empty_like_layout(const Tensor& x) {
 }  // namespace
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
-                 bool causal) {
+                 bool causal, float dropout_p, uint64_t dropout_seed) {
   const profile::Scope prof("attention");
   NN_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, "attention: shapes q ", q.shape(), ", k ",
            k.shape(), ", v ", v.shape(), " must be (B,H,T,D), (B,H,S,D), (B,H,S,D)");
@@ -85,11 +85,14 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
     NN_CHECK(!key_mask.requires_grad(), "attention: key_mask ", key_mask.shape(),
              " requires grad, but the mask gets no gradient (pass it detached)");
   }
+  NN_CHECK(dropout_p >= 0.f && dropout_p < 1.f, "attention: dropout probability must be in [0, 1), got ",
+           dropout_p);
   const Tensor mask = key_mask.defined() ? key_mask.detach().contiguous() : Tensor();
   const auto [qd, lq] = kernel_input(q);
   const auto [kd, lk] = kernel_input(k);
   const auto [vd, lv] = kernel_input(v);
-  const kernels::AttentionDims dims{B, H, T, S, D, mask.defined() ? mask.data() : nullptr, causal};
+  const kernels::AttentionDims dims{B, H, T, S, D, mask.defined() ? mask.data() : nullptr, causal,
+                                    dropout_p, dropout_seed};
 
   Tensor out = empty_like_layout(q);
   const kernels::HeadsLayout lo = *heads_layout(out);
@@ -100,8 +103,10 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
                              lse.data(), probs.defined() ? probs.data() : nullptr);
 
   if (grad) {
-    // O = softmax(QKᵀ/√D + mask)·V  ⇒  dV = Pᵀ·dO, dS = P ⊙ (dO·Vᵀ − rowsum(dO ⊙ O)),
-    // dQ = dS·K/√D, dK = dSᵀ·Q/√D (derivation in kernels/attention.cc, attention_backward).
+    // O = P_d·V with P = softmax(QKᵀ/√D + mask), P_d = P ⊙ M/(1 − p) (M the fixed dropout
+    // mask; P_d = P without dropout)  ⇒  dV = P_dᵀ·dO, dP = (dO·Vᵀ) ⊙ M/(1 − p),
+    // dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·K/√D, dK = dSᵀ·Q/√D (derivation in
+    // kernels/attention.cc, attention_backward). The kept probs are P, before dropout.
     record(out, "attention", {q, k, v},
            [dims, qd, lq, kd, lk, vd, lv, od = out.detach(), lo, lse, probs, mask,
             need = std::vector<bool>{q.requires_grad(), k.requires_grad(), v.requires_grad()}](

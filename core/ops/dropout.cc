@@ -2,28 +2,31 @@
 //
 // Element i (row-major index) is dropped iff uniform_at(seed, i) < p (core/rng.h), and kept
 // elements are scaled by 1/(1 − p). The mask is a pure function of (seed, i): the same for any
-// thread count, and the backward recomputes it instead of storing it.
+// thread count, and the backward recomputes it instead of storing it. The SIMD kernel
+// (kernels/dropout.h) generates the Philox words of many elements at once.
+#include <algorithm>
+
 #include "core/autograd.h"
+#include "core/kernels/dropout.h"
 #include "core/ops.h"
-#include "core/rng.h"
 #include "core/profile.h"
 
 namespace nn {
 namespace {
 
-// out[i] = in[i]·scale, or 0 where element i is dropped; in and out hold n floats (may alias).
+// Elements per task: the kernel's mask depends only on each element's index, so the chunking
+// (and the thread count) never changes the result.
+constexpr int64_t kChunk = 1 << 14;
+
+// out[i] = in[i]/(1 − p), or 0 where element i is dropped; in and out hold n floats (may alias).
+// Fixed chunks, split statically over the threads when there are at least two.
 void apply_mask(const float* in, float* out, int64_t n, float p, uint64_t seed) {
-  const float scale = 1.f / (1.f - p);
-  // One Philox block gives the uniforms of four consecutive elements: uniform_at(seed, i) is
-  // word i % 4 of philox4x32(i / 4, seed), its top 24 bits scaled to [0, 1).
-  const int64_t blocks = (n + 3) / 4;
-#pragma omp parallel for schedule(static) if (n >= (1 << 14))
-  for (int64_t b = 0; b < blocks; ++b) {
-    const auto words = philox4x32(static_cast<uint64_t>(b), seed);
-    for (int64_t k = 0; k < 4 && 4 * b + k < n; ++k) {
-      const float u = static_cast<float>(words[static_cast<size_t>(k)] >> 8) * (1.0f / 16777216.0f);
-      out[4 * b + k] = u < p ? 0.f : in[4 * b + k] * scale;
-    }
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (chunks >= 2)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t begin = c * kChunk;
+    kernels::dropout_rows(in + begin, out + begin, std::min(kChunk, n - begin), p, seed,
+                          static_cast<uint64_t>(begin));
   }
 }
 

@@ -1,7 +1,8 @@
 // test_attention.cc — fused attention against a naive softmax(QKᵀ/√D + mask)·V in double, on
 // every compiled Highway target: padding masks, causal with S ≠ T, query blocks, strided inputs,
 // fully masked rows; gradients of q, k, v by central differences; both backward paths (kept
-// probabilities and recomputed ones) agree; errors.
+// probabilities and recomputed ones) agree; dropout on the probabilities against the composed
+// ops (matmul, softmax, dropout, matmul) with the same seed; errors.
 #include <catch2/catch.hpp>
 #include <hwy/targets.h>
 
@@ -64,6 +65,23 @@ Tensor padding_mask(int64_t B, int64_t S, float masked = -10000.f) {
 
 // Probabilities, values and scores of moderate size: fp32 errors stay near 1e-6.
 constexpr double kRtol = 1e-5, kAtol = 1e-5;
+
+// dropout(softmax(q·kᵀ/√D + mask), p, seed)·v from the separate ops (matmul, mul, add, softmax,
+// dropout, matmul); causal adds the lowest float to future keys (needs S ≥ T: every row keeps a
+// visible key).
+Tensor composed_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, bool causal,
+                          float p, uint64_t seed) {
+  const int64_t B = q.size(0), T = q.size(2), D = q.size(3), S = k.size(2);
+  Tensor scores = mul(matmul(q, k, false, true), 1.f / std::sqrt(static_cast<float>(D)));
+  if (mask.defined()) scores = add(scores, reshape(mask, {B, 1, 1, S}));
+  if (causal) {
+    std::vector<float> future(static_cast<size_t>(T * S), 0.f);
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t j = i + S - T + 1; j < S; ++j) future[static_cast<size_t>(i * S + j)] = std::numeric_limits<float>::lowest();
+    scores = add(scores, Tensor::from_data({T, S}, future));
+  }
+  return matmul(dropout(softmax(scores), p, true, seed), v);
+}
 
 }  // namespace
 
@@ -164,22 +182,65 @@ TEST_CASE("attention backward: recomputed probabilities match kept ones", "[atte
   const Tensor v = Tensor::uniform({B, H, S, D}, 22), dout = Tensor::uniform({B, H, T, D}, 23);
   const Tensor mask = padding_mask(B, S);
   const kernels::HeadsLayout lq{H * T * D, T * D, D}, lk{H * S * D, S * D, D};
+  for (bool causal : {false, true})
+    for (float drop : {0.f, 0.2f}) {  // with dropout, both paths must redraw the forward's mask
+      INFO("causal " << causal << " dropout " << drop);
+      const kernels::AttentionDims dims{B, H, T, S, D, mask.data(), causal, drop, 5};
+      Tensor out = Tensor::empty(q.shape()), lse = Tensor::empty({B, H, T}), probs = Tensor::empty({B, H, T, S});
+      std::vector<Tensor> kept, recomputed;
+      for_each_target([&] {
+        kernels::attention_forward(dims, q.data(), lq, k.data(), lk, v.data(), lk, out.data(), lq, lse.data(),
+                                   probs.data());
+        if (drop == 0.f) check_close(out.to_vector(), naive_attention(q, k, v, mask, causal), kRtol, kAtol);
+        for (const float* p : {static_cast<const float*>(probs.data()), static_cast<const float*>(nullptr)}) {
+          Tensor dq = Tensor::empty(q.shape()), dk = Tensor::empty(k.shape()), dv = Tensor::empty(v.shape());
+          kernels::attention_backward(dims, q.data(), lq, k.data(), lk, v.data(), lk, out.data(), lq, dout.data(),
+                                      lq, lse.data(), p, dq.data(), lq, dk.data(), lk, dv.data(), lk);
+          (p ? kept : recomputed) = {dq, dk, dv};
+        }
+        for (size_t i = 0; i < 3; ++i) check_close(recomputed[i].to_vector(), kept[i].to_vector(), 1e-4, 1e-6);
+      });
+    }
+}
+
+TEST_CASE("attention with dropout equals the composed ops with the same seed, forward and gradients",
+          "[attention][dropout]") {
+  struct Case { int64_t B, H, T, S, D; };
+  // Probabilities kept for the backward (T·S ≤ 256²), and recomputed from the log-sum-exp over
+  // several query blocks (T·S > 256²).
+  for (const Case c : {Case{2, 3, 37, 41, 8}, Case{1, 2, 260, 260, 4}})
+    for (bool causal : {false, true}) {
+      INFO("B " << c.B << " H " << c.H << " T " << c.T << " S " << c.S << " D " << c.D << " causal " << causal);
+      const float p = 0.2f;
+      const uint64_t seed = 77;
+      const Tensor mask = padding_mask(c.B, c.S);
+      const Tensor dout = Tensor::uniform({c.B, c.H, c.T, c.D}, 33, -1, 1);
+      for_each_target([&] {
+        std::vector<std::vector<float>> fused, composed;
+        for (bool fuse : {true, false}) {
+          const Tensor q = param({c.B, c.H, c.T, c.D}, 30), k = param({c.B, c.H, c.S, c.D}, 31);
+          const Tensor v = param({c.B, c.H, c.S, c.D}, 32);
+          const Tensor out =
+              fuse ? attention(q, k, v, mask, causal, p, seed) : composed_attention(q, k, v, mask, causal, p, seed);
+          out.backward(dout);
+          for (const Tensor& t : {out, q.grad(), k.grad(), v.grad()}) (fuse ? fused : composed).push_back(t.to_vector());
+        }
+        for (size_t i = 0; i < 4; ++i) {
+          INFO((i == 0 ? "output" : i == 1 ? "dq" : i == 2 ? "dk" : "dv"));
+          check_close(fused[i], composed[i], kRtol, kAtol);
+        }
+      });
+    }
+}
+
+TEST_CASE("attention with dropout: gradients of q, k, v by finite differences", "[attention][dropout]") {
+  const int64_t B = 2, H = 2, T = 4, S = 5, D = 3;
+  const Tensor mask = padding_mask(B, S, -3.f);
   for (bool causal : {false, true}) {
     INFO("causal " << causal);
-    const kernels::AttentionDims dims{B, H, T, S, D, mask.data(), causal};
-    Tensor out = Tensor::empty(q.shape()), lse = Tensor::empty({B, H, T}), probs = Tensor::empty({B, H, T, S});
-    std::vector<Tensor> kept, recomputed;
     for_each_target([&] {
-      kernels::attention_forward(dims, q.data(), lq, k.data(), lk, v.data(), lk, out.data(), lq, lse.data(),
-                                 probs.data());
-      check_close(out.to_vector(), naive_attention(q, k, v, mask, causal), kRtol, kAtol);
-      for (const float* p : {static_cast<const float*>(probs.data()), static_cast<const float*>(nullptr)}) {
-        Tensor dq = Tensor::empty(q.shape()), dk = Tensor::empty(k.shape()), dv = Tensor::empty(v.shape());
-        kernels::attention_backward(dims, q.data(), lq, k.data(), lk, v.data(), lk, out.data(), lq, dout.data(), lq,
-                                    lse.data(), p, dq.data(), lq, dk.data(), lk, dv.data(), lk);
-        (p ? kept : recomputed) = {dq, dk, dv};
-      }
-      for (size_t i = 0; i < 3; ++i) check_close(recomputed[i].to_vector(), kept[i].to_vector(), 1e-4, 1e-6);
+      check_gradients([&](const std::vector<Tensor>& in) { return attention(in[0], in[1], in[2], mask, causal, 0.3f, 5); },
+                      {param({B, H, T, D}, 40), param({B, H, S, D}, 41), param({B, H, S, D}, 42)});
     });
   }
 }
@@ -196,4 +257,6 @@ TEST_CASE("attention errors name the shapes", "[attention]") {
                       Catch::Contains("attention: key_mask (2,4) must be (B,S) = (2,6)"));
   REQUIRE_THROWS_WITH(attention(q, k, k, param({2, 6}, 1), false),
                       Catch::Contains("attention: key_mask (2,6) requires grad"));
+  REQUIRE_THROWS_WITH(attention(q, k, k, Tensor(), false, 1.f, 3),
+                      Catch::Contains("attention: dropout probability must be in [0, 1), got 1"));
 }

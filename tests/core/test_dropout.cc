@@ -27,6 +27,16 @@ TEST_CASE("dropout zeroes exactly the elements with uniform_at(seed, i) < p and 
   }
 }
 
+TEST_CASE("dropout of a long tensor follows the definition across the parallel chunks", "[dropout]") {
+  const float p = 0.1f;
+  const uint64_t seed = 11;
+  const Tensor x = Tensor::uniform({3, 20001}, 2, -1.f, 1.f);  // several chunks, the last one partial
+  const std::vector<float> xv = x.to_vector(), y = nn::dropout(x, p, true, seed).to_vector();
+  std::vector<float> want(xv.size());
+  for (size_t i = 0; i < xv.size(); ++i) want[i] = nn::uniform_at(seed, i) < p ? 0.f : xv[i] * (1.f / (1.f - p));
+  CHECK(y == want);
+}
+
 TEST_CASE("dropout masks are the same for 1 and 2 threads", "[dropout]") {
   const int saved = nn::num_threads();
   const Tensor x = Tensor::ones({300, 301});  // large enough to run in parallel
