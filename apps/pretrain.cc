@@ -16,6 +16,7 @@
 #include "bert/train/trainer.h"
 #include "core/kernels/gemm.h"
 #include "core/profile.h"
+#include "core/storage.h"
 #include "core/threads.h"
 #include "nn/io/read_file.h"
 
@@ -28,17 +29,19 @@ const char* kUsage =
     "                [--vocab FILE | --vocab-size N] [--objective mlm+nsp|mlm|clm] [--seq-len N]\n"
     "                [--batch-size N] [--grad-accum N] [--steps N | --epochs N | --minutes M] [--lr X]\n"
     "                [--warmup-steps N] [--weight-decay X] [--max-grad-norm X] [--dropout X] [--seed N]\n"
-    "                [--threads N] [--eval-every N] [--save-every N] [--eval-fraction X | --eval-file FILE]\n"
-    "                [--keep N] [--resume DIR] [--synthetic] [--cased] [--whole-word-masking]\n"
-    "                [--static-masking] [--group-by-length N] [--layers N] [--hidden N] [--heads N]\n"
-    "                [--intermediate N] [--precision fp32|bf16] [--save-bf16] [--profile]\n"
+    "                [--threads N] [--eval-every N] [--save-every N] [--log-every N]\n"
+    "                [--eval-fraction X | --eval-file FILE] [--keep N] [--resume DIR] [--synthetic]\n"
+    "                [--cased] [--whole-word-masking] [--static-masking] [--group-by-length N]\n"
+    "                [--layers N] [--hidden N] [--heads N] [--intermediate N] [--precision fp32|bf16]\n"
+    "                [--save-bf16] [--profile]\n"
     "  Trains BERT on text files or directories (default: the FOLDOC corpus from scripts/get-corpus.sh).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
     "  Checkpoints go to DIR/checkpoint-N (the last --keep), the final model to DIR itself, with\n"
     "  metrics.jsonl and loss.svg. Ctrl-C stops after the current step and saves; twice quits at once.\n"
     "  Defaults: tiny model, vocabulary of 8000, mlm+nsp, seq 128, batch 32, 500 steps, lr 1e-3 with\n"
     "  linear warmup (10%) and decay, eval every 100 steps on 2% held-out documents (about 5 minutes\n"
-    "  on 2 cores). --minutes M trains for M minutes at a constant rate after warmup.\n"
+    "  on 2 cores). --minutes M trains for M minutes at a constant rate after warmup. A progress line\n"
+    "  and a metrics.jsonl record every --log-every steps (default 10; also step 1 and the last).\n"
     "  --eval-file FILE: held-out text given explicitly (the whole corpus trains); with --objective clm\n"
     "  the evaluation then also reports bits per character of FILE, as `evaluate` computes them.\n"
     "  --cased: keep case (cased vocabulary; do_lower_case false in tokenizer_config.json).\n"
@@ -96,8 +99,9 @@ struct ProgressPrinter {
     } else if (e.kind == K::Saved) {
       std::fprintf(stderr, "%ssaved %s\n", tty ? "\n" : "", e.path.c_str());
     } else {
-      std::fprintf(stderr, "%sdone: %lld steps in %s\n", tty ? "\n" : "", static_cast<long long>(e.step),
-                   format_duration(e.elapsed_s).c_str());
+      std::fprintf(stderr, "%sdone: %lld steps in %s, peak memory %.0f MB\n", tty ? "\n" : "",
+                   static_cast<long long>(e.step), format_duration(e.elapsed_s).c_str(),
+                   static_cast<double>(nn::peak_resident_bytes()) / (1024.0 * 1024.0));
     }
   }
 };
@@ -170,7 +174,7 @@ int run(int argc, char** argv) {
   const cli::Args args(argc, argv,
                        {"--corpus", "--out", "--model-config", "--vocab", "--vocab-size", "--objective", "--seq-len",
                         "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
-                        "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every",
+                        "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every", "--log-every",
                         "--save-every", "--eval-fraction", "--eval-file", "--keep", "--resume", "--layers", "--hidden",
                         "--heads", "--intermediate", "--precision", "--group-by-length"},
                        {"--synthetic", "--cased", "--whole-word-masking", "--static-masking", "--profile",
@@ -216,6 +220,7 @@ int run(int argc, char** argv) {
     cfg.max_grad_norm = args.get_double("--max-grad-norm", 1.0, 1e-6, 1e9);
     cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
     cfg.eval_every = args.get_int("--eval-every", 100, 0, int64_t{1} << 40);
+    cfg.log_every = args.get_int("--log-every", 10, 1, int64_t{1} << 40);
     cfg.save_every = args.get_int("--save-every", 250, 0, int64_t{1} << 40);
     cfg.keep_checkpoints = args.get_int("--keep", 2, 1, 1000);
     cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);

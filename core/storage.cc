@@ -3,8 +3,10 @@
 #include "core/storage.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <new>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -72,6 +74,14 @@ void release_cached_memory() {
     for (void* p : blocks) std::free(p);
   c.free_blocks.clear();
   c.stats.cached_bytes = 0;
+}
+
+size_t peak_resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return static_cast<size_t>(std::stoull(line.substr(6))) * 1024;  // "VmHWM: N kB"
+  return 0;
 }
 
 }  // namespace nn

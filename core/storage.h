@@ -34,4 +34,9 @@ AllocatorStats allocator_stats();
 // Returns every cached (unused) block to the system.
 void release_cached_memory();
 
+// Peak resident memory of this process in bytes: Linux's VmHWM, the high-water mark of this
+// program's own address space (getrusage's ru_maxrss also counts the parent's pages when the
+// process was forked from a large one, e.g. a Python benchmark); 0 where unknown.
+size_t peak_resident_bytes();
+
 }  // namespace nn

@@ -89,15 +89,18 @@ def nnbert_tokens_per_s(binary, config, batch, seq, steps, threads, precision):
     with tempfile.TemporaryDirectory() as out:
         p = subprocess.Popen([binary, "--synthetic", "--model-config", config, "--batch-size", str(batch),
                               "--seq-len", str(seq), "--steps", str(steps), "--threads", str(threads),
-                              "--precision", precision, "--eval-every", "0", "--save-every", "0", "--out", out],
+                              "--precision", precision, "--eval-every", "0", "--save-every", "0", "--log-every", "1",
+                              "--out", out],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         stderr = p.stderr.read()
-        _, status, usage = os.wait4(p.pid, 0)  # this child's own peak RSS
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
+        if p.wait() != 0:
             sys.exit("nnbert failed: " + stderr)
-        rates = [json.loads(l)["tokens_per_s"] for l in open(os.path.join(out, "metrics.jsonl"))]
-    return statistics.median(rates[2:] if len(rates) > 3 else rates), usage.ru_maxrss / 1024
+        records = [json.loads(l) for l in open(os.path.join(out, "metrics.jsonl"))]
+    # One record per step (--log-every 1); like the PyTorch side, the first two steps are warm-up.
+    # Peak memory is the process's own VmHWM as pretrain records it: the child's ru_maxrss would
+    # include this Python process's pages, which a forked child inherits until exec.
+    rates = [r["tokens_per_s"] for r in records]
+    return statistics.median(rates[2:] if len(rates) > 3 else rates), max(r["peak_memory_mb"] for r in records)
 
 
 def main():

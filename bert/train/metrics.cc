@@ -17,7 +17,7 @@ namespace bert {
 
 std::string metrics_json(const MetricsRecord& r) {
   nlohmann::json j = {{"step", r.step}, {"loss", r.loss}, {"lr", r.lr}, {"tokens_per_s", r.tokens_per_s},
-                      {"grad_norm", r.grad_norm}, {"elapsed_s", r.elapsed_s}};
+                      {"grad_norm", r.grad_norm}, {"elapsed_s", r.elapsed_s}, {"peak_memory_mb", r.peak_memory_mb}};
   auto put = [&](const char* key, const std::optional<double>& v) {
     if (v) j[key] = *v;
   };

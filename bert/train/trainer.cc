@@ -14,6 +14,7 @@
 #include "core/bf16_weights.h"
 #include "core/ops.h"
 #include "core/rng.h"
+#include "core/storage.h"
 #include "nn/dropout.h"
 #include "nn/io/atomic_file.h"
 #include "nn/io/read_file.h"
@@ -364,6 +365,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       rec.tokens_per_s = ev.tokens_per_s;
       rec.grad_norm = norm;
       rec.elapsed_s = ev.elapsed_s;
+      rec.peak_memory_mb = static_cast<double>(nn::peak_resident_bytes()) / (1024.0 * 1024.0);
       rec.mlm_acc = ev.mlm_acc;
       if (config_.objective == Objective::mlm_nsp) rec.nsp_acc = ev.nsp_acc;
       if (do_eval && (!feed_.eval_masked.empty() || !feed_.eval_causal.empty())) {

@@ -107,3 +107,16 @@ TEST_CASE("the caching allocator reuses freed blocks of the same size", "[tensor
   }
   CHECK(allocator_stats().system_allocs == before);
 }
+
+TEST_CASE("peak_resident_bytes reaches at least the size of a tensor whose every page is written",
+          "[tensor][storage]") {
+  const size_t before = nn::peak_resident_bytes();
+  REQUIRE(before > 0);  // Linux: VmHWM is known
+  // A tensor larger than the peak so far: once written, resident memory exceeds the old peak.
+  const size_t bytes = before + (64u << 20);
+  {
+    const nn::Tensor big = nn::Tensor::full({static_cast<int64_t>(bytes / sizeof(float))}, 1.f);
+    CHECK(nn::peak_resident_bytes() >= bytes);
+  }
+  CHECK(nn::peak_resident_bytes() >= bytes);  // a high-water mark never falls
+}
