@@ -80,7 +80,7 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
   profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
   if (gemm_runs_bf16(M, N))
-    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, beta, C, ldc);
+    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, nullptr, beta, C, ldc);
   backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
@@ -110,9 +110,24 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-          const uint16_t* b16, float beta, float* C, int64_t ldc) {
+          const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
+  NN_CHECK(!bias || alpha == 1.f, "gemm: a bias needs alpha = 1, got ", alpha);
+  if (bias && K > 0 && gemm_runs_bf16(M, N)) {
+    profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
+    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc);
+  }
+  if (bias) {  // C = beta·C + bias, then the product accumulates onto it
+#pragma omp parallel for schedule(static) if (M * N > (1 << 16))
+    for (int64_t i = 0; i < M; ++i) {
+      float* row = C + i * ldc;
+      if (beta == 0.f) std::copy(bias, bias + N, row);
+      else
+        for (int64_t j = 0; j < N; ++j) row[j] = beta * row[j] + bias[j];
+    }
+    beta = 1.f;
+  }
   gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, beta, C, ldc);
 }
 

@@ -49,14 +49,17 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 // True when gemm() runs an (M, N) product in bf16: bf16 precision and M, N ≥ 32 (gemm.cc).
 bool gemm_runs_bf16(int64_t M, int64_t N);
 
-// gemm() with operands already rounded to bf16 at hand (either may be null): a16 holds A's
-// stored matrix ((M,K), or (K,M) when trans_a) rounded to bf16 and packed row-major (row stride
-// = its column count), b16 likewise B's. A bf16 product uses them instead of rounding A and B
-// again; an fp32 product ignores them. Callers that reuse an operand across products (a weight
-// in forward and backward, a gradient in two products) round it once (kernels/convert.h).
+// gemm() with operands already rounded to bf16 at hand and an optional row bias. a16 (may be
+// null) holds A's stored matrix ((M,K), or (K,M) when trans_a) rounded to bf16 and packed
+// row-major (row stride = its column count), b16 likewise B's; a bf16 product uses them instead
+// of rounding A and B again, an fp32 product ignores them. bias (N floats, may be null; needs
+// alpha = 1) is added to every row: C = op(A)·op(B) + beta·C + bias (bf16: the matmul's own bias
+// input; fp32: C starts as beta·C + bias and the GEMM accumulates onto it). Callers that reuse an
+// operand across products (a weight in forward and backward, a gradient in two products) round
+// it once (kernels/convert.h).
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-          const uint16_t* b16, float beta, float* C, int64_t ldc);
+          const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc);
 
 // `batch` independent gemm() calls: matrix n of A starts at A + n·stride_a (likewise B, C).
 // A stride of 0 shares one matrix across the batch. Small products run in parallel over the

@@ -4,7 +4,7 @@
 // scratch that only grows (unless the caller passes them already rounded), then runs a matmul primitive with fp32 destination. Primitives are
 // created once per shape (M, N, K, transposes, ldc, alpha, beta) and cached: creating one costs
 // milliseconds (JIT), running a cached one costs microseconds. alpha is the primitive's output
-// scale, beta a "sum" post-op (C = alpha·A·B + beta·C). The primitives' scratchpads are ours
+// scale, beta a "sum" post-op (C = alpha·A·B + beta·C), a row bias the matmul's bias input. The primitives' scratchpads are ours
 // (scratchpad_mode::user, one buffer per thread): with the library's shared scratchpad, the
 // attention kernel's concurrent per-head products overwrote each other's (test_gemm_bf16.cc).
 #include "core/kernels/gemm_bf16.h"
@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -25,7 +26,7 @@ namespace nn::kernels {
 namespace {
 
 using dnnl::memory;
-using Key = std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, float, float>;
+using Key = std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, float, float, bool>;
 
 dnnl::engine& cpu_engine() {
   static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -51,7 +52,7 @@ const Cached& primitive_for(const Key& key) {
   const std::lock_guard<std::mutex> lock(mutex);
   auto& slot = cache[key];
   if (!slot) {
-    const auto [ta, tb, M, N, K, ldc, alpha, beta] = key;
+    const auto [ta, tb, M, N, K, ldc, alpha, beta, has_bias] = key;
     const memory::desc c_md({M, N}, memory::data_type::f32, memory::dims{ldc, 1});
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -61,7 +62,9 @@ const Cached& primitive_for(const Key& key) {
       ops.append_sum(beta);
       attr.set_post_ops(ops);
     }
-    const dnnl::matmul::desc desc(operand_desc(M, K, ta), operand_desc(K, N, tb), c_md);
+    const memory::desc bias_md = has_bias ? memory::desc({1, N}, memory::data_type::f32, memory::dims{N, 1})
+                                          : memory::desc();
+    const dnnl::matmul::desc desc(operand_desc(M, K, ta), operand_desc(K, N, tb), bias_md, c_md);
     const dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
     slot = std::make_unique<Cached>(Cached{dnnl::matmul(pd), pd.scratchpad_desc().get_size()});
   }
@@ -72,7 +75,7 @@ const Cached& primitive_for(const Key& key) {
 
 void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-               const uint16_t* b16, float beta, float* C, int64_t ldc) {
+               const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc) {
   thread_local std::vector<uint16_t> a_pack, b_pack;
   thread_local std::vector<uint8_t> scratchpad;
   thread_local dnnl::stream stream(cpu_engine());
@@ -90,7 +93,7 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
     b16 = b_pack.data();
   }
   try {
-    const Cached& cached = primitive_for(Key{trans_a, trans_b, M, N, K, ldc, alpha, beta});
+    const Cached& cached = primitive_for(Key{trans_a, trans_b, M, N, K, ldc, alpha, beta, bias != nullptr});
     const size_t pad_bytes = std::max<size_t>(cached.scratchpad_bytes, 1);  // never a null buffer
     if (scratchpad.size() < pad_bytes) scratchpad.resize(pad_bytes);
     const memory pad(memory::desc({static_cast<int64_t>(pad_bytes)}, memory::data_type::u8, memory::dims{1}),
@@ -99,8 +102,12 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
     const memory a(operand_desc(M, K, trans_a), cpu_engine(), const_cast<uint16_t*>(a16));
     const memory b(operand_desc(K, N, trans_b), cpu_engine(), const_cast<uint16_t*>(b16));
     const memory c(memory::desc({M, N}, memory::data_type::f32, memory::dims{ldc, 1}), cpu_engine(), C);
-    cached.matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c},
-                                   {DNNL_ARG_SCRATCHPAD, pad}});
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}, {DNNL_ARG_SCRATCHPAD, pad}};
+    if (bias)
+      args.emplace(DNNL_ARG_BIAS, memory(memory::desc({1, N}, memory::data_type::f32, memory::dims{N, 1}),
+                                         cpu_engine(), const_cast<float*>(bias)));
+    cached.matmul.execute(stream, args);
     stream.wait();
   } catch (const dnnl::error& e) {
     ::nn::fail("gemm (bf16): oneDNN matmul failed for M=", M, " N=", N, " K=", K, ": ", e.what());

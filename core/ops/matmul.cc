@@ -195,16 +195,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   const int64_t rows = in == 0 ? shape_numel(with_last(x.shape(), 1)) : x.numel() / in;
   const Mats Wt = as_mats(w, true);  // op(W) = Wᵀ (in, out)
   Tensor y = Tensor::empty(with_last(x.shape(), out));
-  // Bias fused into the GEMM: C starts as the broadcast bias and the GEMM adds with beta = 1.
-  float beta = 0.f;
-  if (b.defined()) {
-    const Tensor bc = b.detach().contiguous();
-    float* yp = y.data();
-    const float* bp = bc.data();
-#pragma omp parallel for schedule(static) if (rows * out > (1 << 16))
-    for (int64_t i = 0; i < rows; ++i) std::copy(bp, bp + out, yp + i * out);
-    beta = 1.f;
-  }
+  const Tensor bc = b.defined() ? b.detach().contiguous() : Tensor();  // fused into the GEMM
   // In bf16 precision the weight's rounded copy comes from the Bf16WeightScope when one is open
   // (core/bf16_weights.h), and x is rounded here once for the forward product and the backward's
   // dW = dyᵀ·x.
@@ -213,7 +204,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   const std::shared_ptr<Storage> x16 =
       bf16_fwd && rows * in > 0 ? rounded_bf16(xc.data(), rows, in, std::max<int64_t>(in, 1)) : nullptr;
   kernels::gemm(false, Wt.trans, rows, out, in, 1.f, xc.data(), std::max<int64_t>(in, 1), bf16_data(x16),
-                Wt.data, Wt.ld, bf16_fwd ? bf16_weight(w) : nullptr, beta, y.data(), std::max<int64_t>(out, 1));
+                Wt.data, Wt.ld, bf16_fwd ? bf16_weight(w) : nullptr, bc.defined() ? bc.data() : nullptr, 0.f,
+                y.data(), std::max<int64_t>(out, 1));
 
   if (grad) {
     // y = x·Wᵀ + b over rows r  ⇒  dx = dy·W, dW = Σ_r dy_rᵀ x_r = dyᵀ·x (one GEMM over all
@@ -233,12 +225,12 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
              if (need_x) {
                gx = Tensor::empty(x_shape);
                kernels::gemm(false, !Wt.trans, rows, in, out, 1.f, g.data(), ldg, bf16_data(g16), Wt.data, Wt.ld,
-                             bf16_dx ? bf16_weight(Wt.keep) : nullptr, 0.f, gx.data(), ldx);
+                             bf16_dx ? bf16_weight(Wt.keep) : nullptr, nullptr, 0.f, gx.data(), ldx);
              }
              if (need_w) {
                gw = Tensor::empty({out, in});
                kernels::gemm(true, false, out, in, rows, 1.f, g.data(), ldg, bf16_data(g16), xc.data(), ldx,
-                             bf16_data(x16), 0.f, gw.data(), ldx);
+                             bf16_data(x16), nullptr, 0.f, gw.data(), ldx);
              }
              if (need_b) {
                gb = Tensor::empty({out});

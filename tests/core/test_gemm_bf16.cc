@@ -106,6 +106,36 @@ TEST_CASE("gemm in bf16 precision: bf16-rounded operands, fp32 accumulation", "[
       }
 }
 
+TEST_CASE("gemm with a row bias, fp32 and bf16: C = op(A)·op(B) + beta·C + bias", "[gemm_bf16]") {
+  const int64_t M = 40, N = 36, K = 50, ld = N + 3;
+  for (auto precision : {nn::kernels::GemmPrecision::kF32, nn::kernels::GemmPrecision::kBf16})
+    for (bool tb : {false, true})
+      for (float beta : {0.f, 0.5f}) {
+        INFO("bf16 " << (precision == nn::kernels::GemmPrecision::kBf16) << " trans_b " << tb << " beta " << beta);
+        const std::vector<float> A = random_vec(M * K, 4), B = random_vec(K * N, 5), bias = random_vec(N, 6);
+        std::vector<float> C = random_vec(M * ld, 7);
+        const std::vector<float> C0 = C;
+        {
+          const nn::kernels::GemmPrecisionScope scope(precision);
+          nn::kernels::gemm(false, tb, M, N, K, 1.f, A.data(), K, nullptr, B.data(), tb ? K : N, nullptr, bias.data(),
+                            beta, C.data(), ld);
+        }
+        const bool bf16 = precision == nn::kernels::GemmPrecision::kBf16;
+        double worst = 0;
+        for (int64_t i = 0; i < M; ++i)
+          for (int64_t j = 0; j < N; ++j) {
+            double s = bias[static_cast<size_t>(j)] + beta * static_cast<double>(C0[i * ld + j]);
+            for (int64_t p = 0; p < K; ++p) {
+              const float a = A[i * K + p], b = tb ? B[j * K + p] : B[p * N + j];
+              s += bf16 ? rounded(a) * rounded(b) : static_cast<double>(a) * b;
+            }
+            worst = std::max(worst, std::abs(C[i * ld + j] - s));
+          }
+        CHECK(worst <= 1e-5);
+        CHECK(C[ld - 1] == C0[ld - 1]);  // past N: untouched
+      }
+}
+
 TEST_CASE("gemm in bf16 precision from inside a parallel region", "[gemm_bf16]") {
   const nn::kernels::GemmPrecisionScope bf16(nn::kernels::GemmPrecision::kBf16);
   const int64_t M = 32, N = 40, K = 32, batch = 8;
