@@ -15,7 +15,9 @@ namespace nn::kernels {
 // The precision of every gemm() product: fp32 operands (the default), or bf16 operands with fp32
 // accumulation and output (mixed precision, like PyTorch's bf16 autocast for matmuls: about 2× the
 // fp32 rate on AVX512-BF16, at bf16's 8-bit mantissa for the operands; products with fewer than
-// 32 rows or columns, such as decoding's M = 1, stay fp32, see gemm.cc). Process-wide.
+// 32 rows or columns, such as decoding's M = 1, and products called from inside an OpenMP
+// parallel region, such as the attention kernel's per-head ones, stay fp32, see gemm.cc).
+// Process-wide.
 enum class GemmPrecision { kF32, kBf16 };
 // Sets the precision of all later gemm()/gemm_batched() calls.
 void set_gemm_precision(GemmPrecision precision);
@@ -46,7 +48,8 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
           int64_t ldc);
 
-// True when gemm() runs an (M, N) product in bf16: bf16 precision and M, N ≥ 32 (gemm.cc).
+// True when gemm() runs an (M, N) product in bf16: bf16 precision, M, N ≥ 32 and not inside an
+// OpenMP parallel region (gemm.cc).
 bool gemm_runs_bf16(int64_t M, int64_t N);
 
 // gemm() with operands already rounded to bf16 at hand and an optional row bias. a16 (may be

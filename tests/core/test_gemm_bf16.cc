@@ -136,20 +136,36 @@ TEST_CASE("gemm with a row bias, fp32 and bf16: C = op(A)·op(B) + beta·C + bia
       }
 }
 
-TEST_CASE("gemm in bf16 precision from inside a parallel region", "[gemm_bf16]") {
+TEST_CASE("gemm in bf16 precision runs products inside a parallel region in fp32", "[gemm_bf16]") {
   const nn::kernels::GemmPrecisionScope bf16(nn::kernels::GemmPrecision::kBf16);
   const int64_t M = 32, N = 40, K = 32, batch = 8;
   const std::vector<float> A = random_vec(batch * M * K, 4), B = random_vec(K * N, 5);
   std::vector<float> C(static_cast<size_t>(batch * M * N));
+  // Small products of a batch run one per thread inside a parallel region.
   nn::kernels::gemm_batched(batch, false, false, M, N, K, 1.f, A.data(), K, M * K, B.data(), N, 0, 0.f,
                             C.data(), N, M * N);
+  double worst_fp32 = 0, worst_bf16 = 0;
   for (int64_t n = 0; n < batch; ++n)
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) {
-        double s = 0;
-        for (int64_t p = 0; p < K; ++p) s += rounded(A[(n * M + i) * K + p]) * rounded(B[p * N + j]);
-        CHECK(std::abs(C[(n * M + i) * N + j] - s) <= 1e-5);
+        double s32 = 0, s16 = 0;
+        for (int64_t p = 0; p < K; ++p) {
+          s32 += static_cast<double>(A[(n * M + i) * K + p]) * B[p * N + j];
+          s16 += rounded(A[(n * M + i) * K + p]) * rounded(B[p * N + j]);
+        }
+        worst_fp32 = std::max(worst_fp32, std::abs(C[(n * M + i) * N + j] - s32));
+        worst_bf16 = std::max(worst_bf16, std::abs(C[(n * M + i) * N + j] - s16));
       }
+  CHECK(worst_fp32 <= 1e-5);  // fp32 operands...
+  CHECK(worst_bf16 > 1e-4);   // ...not bf16-rounded ones
+  bool inside = true;
+#pragma omp parallel num_threads(2)
+  {
+#pragma omp single
+    inside = nn::kernels::gemm_runs_bf16(M, N);
+  }
+  CHECK_FALSE(inside);
+  CHECK(nn::kernels::gemm_runs_bf16(M, N));
 }
 
 TEST_CASE("gemm in bf16 precision keeps thin products (decoding, M = 1) in fp32", "[gemm_bf16]") {
