@@ -1,8 +1,16 @@
-// kernels/gemm.cc — gemm() and gemm_batched() on top of oneDNN's dnnl_sgemm.
+// kernels/gemm.cc — gemm() and gemm_batched() on oneDNN: dnnl_sgemm and the matmul primitive.
 //
-// The wrapper adds only what BLAS leaves to the caller: edge cases (empty products, K == 0),
-// a range check on the 32-bit BLAS integers, and the choice of how to thread a batch. The one
-// backend call is backend_sgemm().
+// The wrapper adds what BLAS leaves to the caller: edge cases (empty products, K == 0), a range
+// check on the 32-bit BLAS integers, the choice of how to thread a batch, and the choice of the
+// backend for each product (choose_path(), by measurement):
+//   - bf16 precision: the matmul primitive on bf16 operands (kernels/gemm_matmul.h);
+//   - fp32, a linear layer's forward shape x·Wᵀ (A plain, B transposed): the matmul primitive in
+//     fp32, which threads these better than dnnl_sgemm (bench_gemm's BM_GemmOurs vs
+//     BM_GemmOneDnn; 2 threads: 128 rows of bert-base's three linears 3.5 ms against 5.9 ms, the
+//     FFN down projection 407 against 171 GFLOP/s; 1024 rows 26.4 against 29.3 ms);
+//   - fp32 otherwise (the backward's dx = dy·W and dW = dyᵀ·x, where dnnl_sgemm measured 10–15%
+//     faster at 1024 rows), thin products (decoding, M < 32: dnnl_sgemm reads the weight once
+//     for all rows) and products inside a parallel region (single-threaded): dnnl_sgemm.
 //
 // Why oneDNN and not OpenBLAS: Debian's OpenBLAS 0.3.21 runs its Haswell (AVX2) kernel on this
 // AVX-512 CPU; oneDNN JIT-compiles AVX-512 kernels and measured 1.3–2.0× OpenBLAS on every BERT
@@ -10,7 +18,7 @@
 // BM_GemmOneDnn, docs/PERFORMANCE.md). For decoding (M = 1 to 4 rows against a weight) it reads
 // the weight once for all rows: 2× four OpenBLAS GEMVs at M = 4, level with one GEMV at M = 1
 // (BM_GemmSmallM), where OpenBLAS's sgemm packs the whole weight on every call (6× slower).
-// dnnl_sgemm threads with OpenMP and runs single-threaded inside a parallel region.
+// Both oneDNN paths thread with OpenMP and run single-threaded inside a parallel region.
 #include "core/kernels/gemm.h"
 
 #include <dnnl.h>
@@ -21,7 +29,7 @@
 #include <climits>
 
 #include "core/error.h"
-#include "core/kernels/gemm_bf16.h"
+#include "core/kernels/gemm_matmul.h"
 #include "core/profile.h"
 
 namespace nn::kernels {
@@ -34,15 +42,24 @@ constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
 std::atomic<GemmPrecision> g_precision{GemmPrecision::kF32};
 
-// In bf16 precision, products with fewer rows or columns than this stay fp32: rounding the
-// operands costs O(M·K + K·N) per call against O(M·N·K) of work, and for decoding (M = 1) the
-// conversion of the weight costs more than the fp32 product itself (bench_gemm, tokens:1).
+// Products with fewer rows or columns than this stay on dnnl_sgemm in fp32: in bf16, rounding
+// the operands costs O(M·K + K·N) per call against O(M·N·K) of work, and for decoding (M = 1)
+// the conversion of the weight costs more than the fp32 product itself (bench_gemm, tokens:1).
 // Products called from inside a parallel region (single-threaded: the attention kernel's per-head
-// 128×128×64 products, gemm_batched's small ones) stay fp32 too: measured at bert-base, attention
-// at encoder batch 1 took 2.0 ms in fp32 against 2.5 ms in bf16, and a training step's attention
-// forward + backward 85 ms against 97 ms — per-call rounding and primitive lookup outweigh the
-// faster dot products at that size, and the scores keep fp32 precision.
-constexpr int64_t kBf16MinSide = 32;
+// 128×128×64 products, gemm_batched's small ones) stay there too: measured at bert-base,
+// attention at encoder batch 1 took 2.0 ms in fp32 against 2.5 ms in bf16, and a training step's
+// attention forward + backward 85 ms against 97 ms — per-call rounding and primitive lookup
+// outweigh the faster dot products at that size, and the scores keep fp32 precision.
+constexpr int64_t kMatmulMinSide = 32;
+
+// The backend of one product (see the file comment).
+enum class Path { kSgemm, kMatmulF32, kMatmulBf16 };
+
+Path choose_path(bool trans_a, bool trans_b, int64_t M, int64_t N) {
+  if (std::min(M, N) < kMatmulMinSide || omp_in_parallel()) return Path::kSgemm;
+  if (g_precision.load(std::memory_order_relaxed) == GemmPrecision::kBf16) return Path::kMatmulBf16;
+  return !trans_a && trans_b ? Path::kMatmulF32 : Path::kSgemm;
+}
 
 // The fp32 backend: one row-major single-precision GEMM, arguments already validated.
 void backend_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
@@ -77,16 +94,34 @@ void check_args(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, int
            " N=", N, " K=", K);
 }
 
-// gemm() after check_args(): handles the empty cases, then calls the backend.
+// gemm() after check_args(), with an optional row bias (alpha must then be 1): handles the
+// empty cases, then calls the backend of choose_path().
 void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                     const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-                    const uint16_t* b16, float beta, float* C, int64_t ldc) {
+                    const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
+  const Path path = K == 0 ? Path::kSgemm : choose_path(trans_a, trans_b, M, N);
+  if (bias && path == Path::kSgemm) {  // C = beta·C + bias, then the product accumulates onto it
+#pragma omp parallel for schedule(static) if (M * N > (1 << 16) && !omp_in_parallel())
+    for (int64_t i = 0; i < M; ++i) {
+      float* row = C + i * ldc;
+      if (beta == 0.f) std::copy(bias, bias + N, row);
+      else
+        for (int64_t j = 0; j < N; ++j) row[j] = beta * row[j] + bias[j];
+    }
+    beta = 1.f;
+    bias = nullptr;
+  }
   if (K == 0) return scale_matrix(M, N, beta, C, ldc);
   profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
-  if (gemm_runs_bf16(M, N))
-    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, nullptr, beta, C, ldc);
-  backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  switch (path) {
+    case Path::kMatmulBf16:
+      return matmul_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc);
+    case Path::kMatmulF32:
+      return matmul_f32(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, bias, beta, C, ldc);
+    case Path::kSgemm:
+      return backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  }
 }
 
 }  // namespace
@@ -96,8 +131,7 @@ void set_gemm_precision(GemmPrecision precision) { g_precision.store(precision);
 GemmPrecision gemm_precision() { return g_precision.load(); }
 
 bool gemm_runs_bf16(int64_t M, int64_t N) {
-  return g_precision.load(std::memory_order_relaxed) == GemmPrecision::kBf16 && std::min(M, N) >= kBf16MinSide &&
-         !omp_in_parallel();
+  return choose_path(false, true, M, N) == Path::kMatmulBf16;  // bf16 does not depend on the transposes
 }
 
 GemmPrecision parse_gemm_precision(const std::string& name) {
@@ -111,7 +145,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
           int64_t ldc) {
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
-  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, nullptr, B, ldb, nullptr, beta, C, ldc);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, nullptr, B, ldb, nullptr, nullptr, beta, C, ldc);
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
@@ -120,21 +154,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
   NN_CHECK(!bias || alpha == 1.f, "gemm: a bias needs alpha = 1, got ", alpha);
-  if (bias && K > 0 && gemm_runs_bf16(M, N)) {
-    profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
-    return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc);
-  }
-  if (bias) {  // C = beta·C + bias, then the product accumulates onto it
-#pragma omp parallel for schedule(static) if (M * N > (1 << 16))
-    for (int64_t i = 0; i < M; ++i) {
-      float* row = C + i * ldc;
-      if (beta == 0.f) std::copy(bias, bias + N, row);
-      else
-        for (int64_t j = 0; j < N; ++j) row[j] = beta * row[j] + bias[j];
-    }
-    beta = 1.f;
-  }
-  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, beta, C, ldc);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc);
 }
 
 void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
@@ -149,7 +169,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
 #pragma omp parallel for schedule(static) if (per_thread)
   for (int64_t n = 0; n < batch; ++n)
     gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + n * stride_a, lda, nullptr, B + n * stride_b,
-                   ldb, nullptr, beta, C + n * stride_c, ldc);
+                   ldb, nullptr, nullptr, beta, C + n * stride_c, ldc);
 }
 
 }  // namespace nn::kernels

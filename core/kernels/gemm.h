@@ -1,11 +1,12 @@
 // kernels/gemm.h — the one GEMM interface of the core (single precision, row-major).
 //
 // Every matrix product of nnbert goes through gemm()/gemm_batched(): transposes are BLAS flags,
-// never copies. Backend: oneDNN's dnnl_sgemm (AVX-512 JIT kernels; why not OpenBLAS: gemm.cc).
+// never copies. Backends: oneDNN's dnnl_sgemm and its matmul primitive (AVX-512 JIT kernels),
+// chosen per product by measurement (gemm.cc; why not OpenBLAS: gemm.cc).
 //
 // Threads: a call made outside a parallel region uses all nn threads (OpenMP). Called from inside
-// an OpenMP parallel region, dnnl_sgemm sees omp_in_parallel() and runs single-threaded, which
-// is what the attention kernel relies on for its per-head GEMMs.
+// an OpenMP parallel region, a product runs single-threaded on dnnl_sgemm, which is what the
+// attention kernel relies on for its per-head GEMMs.
 #pragma once
 #include <cstdint>
 #include <string>

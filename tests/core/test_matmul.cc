@@ -105,11 +105,12 @@ TEST_CASE("gemm kernel: leading dimensions, alpha/beta, K = 0, batched with shar
                       Catch::Contains("gemm: leading dimensions"));
 }
 
-TEST_CASE("gemm kernel: few rows (the GEMV path), every transpose flag, padded lds", "[matmul]") {
-  // M ≤ 4 goes through one GEMV per row, M = 5 through sgemm: both against the definition
-  // C = alpha·op(A)·op(B) + beta·C, with leading dimensions wider than the rows.
+TEST_CASE("gemm kernel: few and many rows, every transpose flag, padded lds", "[matmul]") {
+  // Thin products (M < 32) run on dnnl_sgemm; M = 40 with op(B) = Bᵀ on the fp32 matmul primitive
+  // (gemm.cc): all against the definition C = alpha·op(A)·op(B) + beta·C, with leading
+  // dimensions wider than the rows.
   const int64_t N = 37, K = 300;  // K·|a·b| ≤ 300: fp32 sums are within 1e-4 of the double ones
-  for (int64_t M : {1, 2, 4, 5})
+  for (int64_t M : {1, 2, 4, 5, 40})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (float beta : {0.f, 0.5f}) {
