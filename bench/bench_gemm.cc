@@ -7,7 +7,7 @@
 // Gemm benchmarks run the three products a Linear layer makes, with its transposes, for `tokens`
 // rows: pass 0 forward y = x·Wᵀ (tokens×out×in), pass 1 dx = dY·W (tokens×in×out), pass 2
 // dW = dYᵀ·X (out×in×tokens). Each costs 2·tokens·in·out flops. Shapes: bert-base's linears at
-// 2048 tokens; one attention head (128 tokens, in 64, out 128: QKᵀ, dS·K, dSᵀ·Q); and decoding
+// 2048, 1024 (a batch-8 training step) and 128 tokens (encoder batch 1); one attention head (128 tokens, in 64, out 128: QKᵀ, dS·K, dSᵀ·Q); and decoding
 // one token (tokens = 1: the FFN up-projection and the 30522-word decoder).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
@@ -106,8 +106,9 @@ void linear_shapes(benchmark::internal::Benchmark* b) {
 }
 void gemm_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"in", "out", "pass", "tokens"});
-  for (int64_t pass : {0, 1, 2})
-    b->Args({768, 768, pass, kTokens})->Args({768, 3072, pass, kTokens})->Args({3072, 768, pass, kTokens});
+  for (int64_t tokens : {kTokens, int64_t{1024}, int64_t{128}})  // 1024: a b8 training step, 128: b1
+    for (int64_t pass : {0, 1, 2})
+      b->Args({768, 768, pass, tokens})->Args({768, 3072, pass, tokens})->Args({3072, 768, pass, tokens});
   for (int64_t pass : {0, 1, 2}) b->Args({64, 128, pass, 128});  // one attention head
   b->Args({768, 3072, 0, 1})->Args({768, 30522, 0, 1});         // decoding one token
   b->Unit(benchmark::kMicrosecond)->UseRealTime();

@@ -70,6 +70,9 @@ Tensor max(const Tensor& x, int64_t axis, bool keepdim = false);
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
 // y = x·Wᵀ + b with x (..., in), W (out, in), b (out) or undefined: the Linear layer's op.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);
+// gelu(linear(x, w, b)); without gradients GELU is applied in the GEMM's epilogue (one pass
+// less over the (…, out) activations: inference's dense + GELU of the FFN and the MLM head).
+Tensor linear_gelu(const Tensor& x, const Tensor& w, const Tensor& b);
 
 // ---------------- shape (core/ops/shape.cc) ----------------
 // Same elements, new shape (one dim may be -1). A view when x is contiguous, else a copy.

@@ -14,7 +14,7 @@ BertPredictionHeadTransform::BertPredictionHeadTransform(const BertConfig& c, ui
 }
 
 nn::Tensor BertPredictionHeadTransform::forward(const nn::Tensor& h) const {
-  return LayerNorm.forward(nn::gelu(dense.forward(h)));
+  return LayerNorm.forward(nn::linear_gelu(h, dense.weight, dense.bias));  // LayerNorm(gelu(dense(h)))
 }
 
 BertLMPredictionHead::BertLMPredictionHead(const BertConfig& c, uint64_t seed, const nn::Tensor* tied)

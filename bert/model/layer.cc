@@ -13,7 +13,9 @@ BertIntermediate::BertIntermediate(const BertConfig& c, uint64_t seed)
   register_module("dense", dense);
 }
 
-nn::Tensor BertIntermediate::forward(const nn::Tensor& h) const { return nn::gelu(dense.forward(h)); }
+nn::Tensor BertIntermediate::forward(const nn::Tensor& h) const {
+  return nn::linear_gelu(h, dense.weight, dense.bias);  // gelu(dense(h)), fused when no gradient is needed
+}
 
 BertOutput::BertOutput(const BertConfig& c, uint64_t seed)
     : dense(c.intermediate_size, c.hidden_size, true, c.initializer_range, seed),

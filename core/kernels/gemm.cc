@@ -6,8 +6,8 @@
 //   - bf16 precision: the matmul primitive on bf16 operands (kernels/gemm_matmul.h);
 //   - fp32, a linear layer's forward shape x·Wᵀ (A plain, B transposed): the matmul primitive in
 //     fp32, which threads these better than dnnl_sgemm (bench_gemm's BM_GemmOurs vs
-//     BM_GemmOneDnn; 2 threads: 128 rows of bert-base's three linears 3.5 ms against 5.9 ms, the
-//     FFN down projection 407 against 171 GFLOP/s; 1024 rows 26.4 against 29.3 ms);
+//     BM_GemmOneDnn, pass 0; 2 threads: 128 rows of bert-base's three linears 3.5 ms against
+//     5.9 ms, the FFN down projection 407 against 171 GFLOP/s; 1024 rows 26.4 against 29.3 ms);
 //   - fp32 otherwise (the backward's dx = dy·W and dW = dyᵀ·x, where dnnl_sgemm measured 10–15%
 //     faster at 1024 rows), thin products (decoding, M < 32: dnnl_sgemm reads the weight once
 //     for all rows) and products inside a parallel region (single-threaded): dnnl_sgemm.
@@ -29,6 +29,7 @@
 #include <climits>
 
 #include "core/error.h"
+#include "core/kernels/elementwise.h"
 #include "core/kernels/gemm_matmul.h"
 #include "core/profile.h"
 
@@ -94,11 +95,12 @@ void check_args(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, int
            " N=", N, " K=", K);
 }
 
-// gemm() after check_args(), with an optional row bias (alpha must then be 1): handles the
-// empty cases, then calls the backend of choose_path().
+// gemm() after check_args(), with an optional row bias (alpha must then be 1) and epilogue:
+// handles the empty cases, then calls the backend of choose_path().
 void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                     const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-                    const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc) {
+                    const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc,
+                    Epilogue epilogue) {
   if (M == 0 || N == 0) return;
   const Path path = K == 0 ? Path::kSgemm : choose_path(trans_a, trans_b, M, N);
   if (bias && path == Path::kSgemm) {  // C = beta·C + bias, then the product accumulates onto it
@@ -112,16 +114,16 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
     beta = 1.f;
     bias = nullptr;
   }
-  if (K == 0) return scale_matrix(M, N, beta, C, ldc);
-  profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
-  switch (path) {
-    case Path::kMatmulBf16:
-      return matmul_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc);
-    case Path::kMatmulF32:
-      return matmul_f32(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, bias, beta, C, ldc);
-    case Path::kSgemm:
-      return backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  }
+  const bool gelu = epilogue == Epilogue::kGelu;
+  if (K > 0) profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
+  if (path == Path::kMatmulBf16)
+    return matmul_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc, gelu);
+  if (path == Path::kMatmulF32)
+    return matmul_f32(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, bias, beta, C, ldc, gelu);
+  if (K == 0) scale_matrix(M, N, beta, C, ldc);
+  else backend_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (gelu)  // the epilogue as a pass over C's rows
+    for (int64_t i = 0; i < M; ++i) unary(Unary::Gelu, C + i * ldc, C + i * ldc, N);
 }
 
 }  // namespace
@@ -145,16 +147,18 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
           int64_t ldc) {
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
-  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, nullptr, B, ldb, nullptr, nullptr, beta, C, ldc);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, nullptr, B, ldb, nullptr, nullptr, beta, C, ldc,
+                 Epilogue::kNone);
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-          const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc) {
+          const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc,
+          Epilogue epilogue) {
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
   NN_CHECK(!bias || alpha == 1.f, "gemm: a bias needs alpha = 1, got ", alpha);
-  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc, epilogue);
 }
 
 void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
@@ -169,7 +173,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
 #pragma omp parallel for schedule(static) if (per_thread)
   for (int64_t n = 0; n < batch; ++n)
     gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + n * stride_a, lda, nullptr, B + n * stride_b,
-                   ldb, nullptr, nullptr, beta, C + n * stride_c, ldc);
+                   ldb, nullptr, nullptr, beta, C + n * stride_c, ldc, Epilogue::kNone);
 }
 
 }  // namespace nn::kernels

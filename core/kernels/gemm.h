@@ -60,10 +60,13 @@ bool gemm_runs_bf16(int64_t M, int64_t N);
 // alpha = 1) is added to every row: C = op(A)·op(B) + beta·C + bias (bf16: the matmul's own bias
 // input; fp32: C starts as beta·C + bias and the GEMM accumulates onto it). Callers that reuse an
 // operand across products (a weight in forward and backward, a gradient in two products) round
-// it once (kernels/convert.h).
+// it once (kernels/convert.h). An epilogue is applied to the whole result (GELU: C = gelu(…), in
+// the matmul primitive's post-op or as a pass over C; inference's fused dense + GELU).
+enum class Epilogue { kNone, kGelu };
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-          const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc);
+          const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc,
+          Epilogue epilogue = Epilogue::kNone);
 
 // `batch` independent gemm() calls: matrix n of A starts at A + n·stride_a (likewise B, C).
 // A stride of 0 shares one matrix across the batch. Small products run in parallel over the

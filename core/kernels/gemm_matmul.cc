@@ -3,7 +3,7 @@
 // Primitives are created once per shape (data type, transposes, M, N, K, leading dimensions,
 // alpha, beta, bias) and cached: creating one costs milliseconds (JIT), running a cached one
 // microseconds. alpha is the primitive's output scale, beta a "sum" post-op (C = alpha·A·B +
-// beta·C), a row bias the matmul's bias input. bf16: A and B are rounded to bf16 (round to
+// beta·C), a row bias the matmul's bias input, GELU an eltwise post-op (gelu_erf). bf16: A and B are rounded to bf16 (round to
 // nearest even, kernels/convert.h) into per-thread scratch that only grows, unless the caller
 // passes them already rounded; the output is fp32. The primitives' scratchpads are ours
 // (scratchpad_mode::user, one buffer per thread): with the library's shared scratchpad,
@@ -29,10 +29,11 @@ namespace nn::kernels {
 namespace {
 
 using dnnl::memory;
-// (bf16?, trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta, bias?, threads); bf16 operands are
+// (bf16?, trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta, bias?, gelu?, threads); bf16 operands are
 // packed, their lda and ldb are their column counts. A primitive splits its work for the OpenMP
 // thread count at its creation, so the count is part of the key.
-using Key = std::tuple<bool, bool, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float, float, bool, int>;
+using Key =
+    std::tuple<bool, bool, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float, float, bool, bool, int>;
 
 dnnl::engine& cpu_engine() {
   static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -59,17 +60,16 @@ const Cached& primitive_for(const Key& key) {
   const std::lock_guard<std::mutex> lock(mutex);
   auto& slot = cache[key];
   if (!slot) {
-    const auto [bf16, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, has_bias, threads] = key;
+    const auto [bf16, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, has_bias, gelu, threads] = key;
     const memory::data_type type = bf16 ? memory::data_type::bf16 : memory::data_type::f32;
     const memory::desc c_md({M, N}, memory::data_type::f32, memory::dims{ldc, 1});
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     if (alpha != 1.f) attr.set_output_scales(0, {alpha});
-    if (beta != 0.f) {
-      dnnl::post_ops ops;
-      ops.append_sum(beta);
-      attr.set_post_ops(ops);
-    }
+    dnnl::post_ops ops;
+    if (beta != 0.f) ops.append_sum(beta);
+    if (gelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
+    attr.set_post_ops(ops);
     const memory::desc bias_md = has_bias ? memory::desc({1, N}, memory::data_type::f32, memory::dims{N, 1})
                                           : memory::desc();
     const dnnl::matmul::desc desc(operand_desc(M, K, ta, lda, type), operand_desc(K, N, tb, ldb, type), bias_md, c_md);
@@ -83,7 +83,7 @@ const Cached& primitive_for(const Key& key) {
 void run(const Key& key, const void* A, const void* B, const float* bias, float* C) {
   thread_local std::vector<uint8_t> scratchpad;
   thread_local dnnl::stream stream(cpu_engine());
-  const auto [bf16, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, has_bias, threads] = key;
+  const auto [bf16, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, has_bias, gelu, threads] = key;
   const memory::data_type type = bf16 ? memory::data_type::bf16 : memory::data_type::f32;
   try {
     const Cached& cached = primitive_for(key);
@@ -112,7 +112,7 @@ void run(const Key& key, const void* A, const void* B, const float* bias, float*
 
 void matmul_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                  const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
-                 const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc) {
+                 const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc, bool gelu) {
   thread_local std::vector<uint16_t> a_pack, b_pack;
   // Pack in the stored orientation: op(A) = Aᵀ reads A's (K, M) rows.
   if (!a16) {
@@ -128,15 +128,15 @@ void matmul_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
     b16 = b_pack.data();
   }
   run(Key{true, trans_a, trans_b, M, N, K, trans_a ? M : K, trans_b ? K : N, ldc, alpha, beta, bias != nullptr,
-          omp_get_max_threads()},
+          gelu, omp_get_max_threads()},
       a16, b16, bias, C);
 }
 
 void matmul_f32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                 const float* A, int64_t lda, const float* B, int64_t ldb, const float* bias, float beta,
-                float* C, int64_t ldc) {
-  run(Key{false, trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta, bias != nullptr, omp_get_max_threads()}, A,
-      B, bias, C);
+                float* C, int64_t ldc, bool gelu) {
+  run(Key{false, trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta, bias != nullptr, gelu, omp_get_max_threads()},
+      A, B, bias, C);
 }
 
 }  // namespace nn::kernels

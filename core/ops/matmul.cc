@@ -183,8 +183,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   return c;
 }
 
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  const profile::Scope prof("linear");
+namespace {
+
+// linear() with a GEMM epilogue; an epilogue other than kNone only without gradients (its
+// backward would need the pre-activation).
+Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::Epilogue epilogue) {
   NN_CHECK(x.dtype() == DType::F32 && w.dtype() == DType::F32 && x.dim() >= 1 && w.dim() == 2 &&
                x.size(-1) == w.size(1),
            "linear: input ", x.shape(), " and weight ", w.shape(), " do not match (need x (..., in), W (out, in))");
@@ -200,12 +203,13 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   // (core/bf16_weights.h), and x is rounded here once for the forward product and the backward's
   // dW = dyᵀ·x.
   const bool grad = needs_grad({&x, &w, &b});
+  NN_CHECK(!grad || epilogue == kernels::Epilogue::kNone, "linear: a fused epilogue needs no gradients");
   const bool bf16_fwd = kernels::gemm_runs_bf16(rows, out);
   const std::shared_ptr<Storage> x16 =
       bf16_fwd && rows * in > 0 ? rounded_bf16(xc.data(), rows, in, std::max<int64_t>(in, 1)) : nullptr;
   kernels::gemm(false, Wt.trans, rows, out, in, 1.f, xc.data(), std::max<int64_t>(in, 1), bf16_data(x16),
                 Wt.data, Wt.ld, bf16_fwd ? bf16_weight(w) : nullptr, bc.defined() ? bc.data() : nullptr, 0.f,
-                y.data(), std::max<int64_t>(out, 1));
+                y.data(), std::max<int64_t>(out, 1), epilogue);
 
   if (grad) {
     // y = x·Wᵀ + b over rows r  ⇒  dx = dy·W, dW = Σ_r dy_rᵀ x_r = dyᵀ·x (one GEMM over all
@@ -240,6 +244,21 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
            });
   }
   return y;
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const profile::Scope prof("linear");
+  return linear_impl(x, w, b, kernels::Epilogue::kNone);
+}
+
+Tensor linear_gelu(const Tensor& x, const Tensor& w, const Tensor& b) {
+  // The backward of gelu needs the pre-activation x·Wᵀ + b, so with gradients the two ops run
+  // (and are recorded) apart; without, GELU is the GEMM's epilogue and h is never stored.
+  if (needs_grad({&x, &w, &b})) return gelu(linear(x, w, b));
+  const profile::Scope prof("linear_gelu");
+  return linear_impl(x, w, b, kernels::Epilogue::kGelu);
 }
 
 }  // namespace nn

@@ -283,3 +283,20 @@ TEST_CASE("matmul and linear errors name the op and shapes", "[matmul]") {
   REQUIRE_THROWS_WITH(linear(Tensor::ones({2, 4}), Tensor::ones({5, 4}), Tensor::ones({4})),
                       Catch::Contains("linear: bias (4) does not match weight (5,4)"));
 }
+
+TEST_CASE("linear_gelu: x·Φ(x) of the linear output, fused without gradients, composed with", "[matmul]") {
+  // 3 rows run on dnnl_sgemm with GELU as a pass over C, 40 rows on the matmul primitive with its
+  // gelu_erf post-op; both against the definition in double.
+  const Tensor w = Tensor::uniform({36, 48}, 70, -0.5f, 0.5f), b = Tensor::uniform({36}, 71, -1.f, 1.f);
+  for (int64_t rows : {3, 40}) {
+    INFO("rows " << rows);
+    const Tensor x = Tensor::uniform({rows, 48}, 72, -1.f, 1.f);
+    const std::vector<float> h = naive_linear(x, w, b);
+    std::vector<float> want(h.size());
+    for (size_t i = 0; i < h.size(); ++i) want[i] = static_cast<float>(0.5 * h[i] * (1.0 + std::erf(h[i] / std::sqrt(2.0))));
+    check_close(linear_gelu(x, w, b).to_vector(), want, kRtol, kAtol);
+  }
+  // With gradients: the composition gelu(linear(...)), checked by finite differences.
+  check_gradients([](const std::vector<Tensor>& in) { return linear_gelu(in[0], in[1], in[2]); },
+                  {param({3, 4}, 73), param({5, 4}, 74), param({5}, 75)});
+}
