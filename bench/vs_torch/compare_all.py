@@ -5,19 +5,25 @@
         bench/vs_torch/compare_all.py --build build [--threads 2] [--rounds 3] [--quick]
 
 Rows: training (tiny, mini, small, base; fp32 and bf16: BertForPreTraining, seq 128, batch 8,
-gathered MLM + NSP, AdamW, clipping) in tokens/s, and encoder inference (base, batch 1 and 8,
-seq 128; fp32 and bf16) in ms. Each row alternates nnbert and PyTorch for --rounds rounds and
-reports medians (train_bert.py and encoder_inference.py do the work; run them alone for one row).
+gathered MLM + NSP, AdamW, clipping) in tokens/s, encoder inference (base, batch 1 and 8,
+seq 128; fp32 and bf16) in ms, and greedy decoding with a KV cache (mini, small, base causal
+models, batch 1, 32-token prompt, 64 new tokens; fp32) in tokens/s. Each row alternates nnbert and
+PyTorch for --rounds rounds and reports medians (train_bert.py, encoder_inference.py and
+decode.py do the work; run them alone for one row). The decode rows need ../shared/data's
+bert-base-uncased vocabulary for their random checkpoints (decode.py).
 MFU = model FLOP/s over the machine's peak (--peak-fp32 / --peak-bf16 GFLOP/s; measure them with
 bench_core's BM_GemmOneDnn at the same threads). Model FLOPs count the GEMMs only: per token and
 layer 2·(4H² + 2HI) for the linears and 4TH for attention, the MLM head on the gathered 20 of 128
-positions, ×3 for training (forward + backward). Prints a markdown table for docs/PERFORMANCE.md.
+positions, ×3 for training (forward + backward); a decoded token costs 2·(L·(4H² + 2HI) + H² + HV)
+(the linears and the full-vocabulary MLM head; attention over the cache is left out). Prints a
+markdown table for docs/PERFORMANCE.md.
 """
 import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import decode  # noqa: E402
 import encoder_inference  # noqa: E402
 import train_bert  # noqa: E402
 
@@ -70,6 +76,22 @@ def main():
                          f"{100 * flops / (mo * 1e-3) / (peak[precision] * 1e9):.0f}%",
                          f"{100 * flops / (mt * 1e-3) / (peak[precision] * 1e9):.0f}%"))
             print(rows[-1], flush=True)
+    bench_decode = os.path.join(a.build, "bench", "bert", "bench_decode")
+    decode.torch.set_num_threads(a.threads)
+    for config in ["base"] if a.quick else ["mini", "small", "base"]:
+        path = decode.ensure_checkpoint("/tmp/nnbert-decode-ckpt", config)
+        model, _, _ = decode.load_checkpoint(path)
+        decode.torch_run(model, 1, 32, 8)  # warm-up
+        ours, theirs = [], []
+        for _ in range(a.rounds):
+            ours.append(decode.ours_run(bench_decode, path, 1, 32, 64, a.threads)[1])
+            theirs.append(decode.torch_run(model, 1, 32, 64)[1])
+        mo, mt = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]
+        layers, hidden = train_bert.SIZES[config]
+        flops = 2 * (layers * (4 * hidden * hidden + 8 * hidden * hidden) + hidden * hidden + hidden * VOCAB)
+        rows.append((f"decode {config} b1", "fp32", f"{mo:.1f} tok/s", f"{mt:.1f} tok/s", f"{mo / mt:.2f}×",
+                     f"{100 * mo * flops / (peak['fp32'] * 1e9):.0f}%", f"{100 * mt * flops / (peak['fp32'] * 1e9):.0f}%"))
+        print(rows[-1], flush=True)
     print()
     print(f"| workload | precision | nnbert | PyTorch 1.13 | speed-up | MFU nnbert | MFU PyTorch |")
     print("|---|---|---:|---:|---:|---:|---:|")
