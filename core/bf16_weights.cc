@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core/kernels/convert.h"
+#include "core/kernels/gemm_matmul.h"
 #include "core/storage.h"
 
 namespace nn {
@@ -14,8 +15,10 @@ namespace {
 
 // One kept weight: the fp32 tensor (holding its storage, hence its address) and its bf16 copy.
 struct Kept {
+  Kept(const Tensor& w, size_t bytes) : weight(w.detach()), copy(bytes) {}
   Tensor weight;
   Storage copy;
+  kernels::PackedWeight layouts;  // blocked copies, made by the bf16 GEMM on first use
 };
 
 // Keyed by (first element, rows, cols): two views of one storage with different shapes differ.
@@ -37,18 +40,39 @@ Bf16WeightScope::~Bf16WeightScope() {
   if (--g_depth == 0) g_kept.clear();
 }
 
-const uint16_t* bf16_weight(const Tensor& w) {
-  if (!w.defined() || w.dtype() != DType::F32 || w.dim() != 2 || !w.is_contiguous() || w.numel() == 0)
-    return nullptr;
-  const std::lock_guard<std::mutex> lock(g_mutex);
+namespace {
+
+// The kept entry of w (made on first use), or null outside any scope or for a non-2-D or
+// non-contiguous w. Call with g_mutex held.
+Kept* kept_entry(const Tensor& w) {
   if (g_depth == 0) return nullptr;
   const int64_t rows = w.size(0), cols = w.size(1);
   auto& slot = g_kept[Key{w.data(), rows, cols}];
   if (!slot) {
-    slot = std::unique_ptr<Kept>(new Kept{w.detach(), Storage(static_cast<size_t>(rows * cols) * sizeof(uint16_t))});
+    slot = std::make_unique<Kept>(w, static_cast<size_t>(rows * cols) * sizeof(uint16_t));
     kernels::fp32_to_bf16_rows(rows, cols, w.data(), cols, static_cast<uint16_t*>(slot->copy.data()));
   }
-  return static_cast<const uint16_t*>(slot->copy.data());
+  return slot.get();
+}
+
+bool keepable(const Tensor& w) {
+  return w.defined() && w.dtype() == DType::F32 && w.dim() == 2 && w.is_contiguous() && w.numel() > 0;
+}
+
+}  // namespace
+
+const uint16_t* bf16_weight(const Tensor& w) {
+  if (!keepable(w)) return nullptr;
+  const std::lock_guard<std::mutex> lock(g_mutex);
+  Kept* k = kept_entry(w);
+  return k ? static_cast<const uint16_t*>(k->copy.data()) : nullptr;
+}
+
+kernels::PackedWeight* bf16_weight_layouts(const Tensor& w) {
+  if (!keepable(w)) return nullptr;
+  const std::lock_guard<std::mutex> lock(g_mutex);
+  Kept* k = kept_entry(w);
+  return k ? &k->layouts : nullptr;
 }
 
 int64_t bf16_weights_kept() {

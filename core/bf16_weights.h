@@ -13,6 +13,9 @@
 #include "core/tensor.h"
 
 namespace nn {
+namespace kernels {
+struct PackedWeight;
+}
 
 // Weights rounded to bf16 are kept and reused while an instance lives (scopes nest).
 class Bf16WeightScope {
@@ -28,6 +31,11 @@ class Bf16WeightScope {
 // inside a scope; null outside any scope or when w is not 2-D contiguous. Valid until the
 // outermost scope ends (the copy also keeps w's storage alive, so its address is not reused).
 const uint16_t* bf16_weight(const Tensor& w);
+
+// The kept entry's blocked copies of w for the bf16 GEMM (kernels/gemm_matmul.h), under the same
+// rules as bf16_weight(); null outside any scope. Inference passes them to gemm(): with gradients,
+// each step would re-block its weights once per layout for a single use.
+kernels::PackedWeight* bf16_weight_layouts(const Tensor& w);
 
 // Number of weights kept by the current scope (0 outside any scope; for tests).
 int64_t bf16_weights_kept();

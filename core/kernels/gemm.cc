@@ -100,7 +100,7 @@ void check_args(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, int
 void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                     const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
                     const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc,
-                    Epilogue epilogue) {
+                    Epilogue epilogue, PackedWeight* packed_b) {
   if (M == 0 || N == 0) return;
   const Path path = K == 0 ? Path::kSgemm : choose_path(trans_a, trans_b, M, N);
   if (bias && path == Path::kSgemm) {  // C = beta·C + bias, then the product accumulates onto it
@@ -117,7 +117,8 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
   const bool gelu = epilogue == Epilogue::kGelu;
   if (K > 0) profile::add_flops(2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K));
   if (path == Path::kMatmulBf16)
-    return matmul_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc, gelu);
+    return matmul_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc, gelu,
+                       packed_b);
   if (path == Path::kMatmulF32)
     return matmul_f32(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, bias, beta, C, ldc, gelu);
   if (K == 0) scale_matrix(M, N, beta, C, ldc);
@@ -148,17 +149,17 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
   gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, nullptr, B, ldb, nullptr, nullptr, beta, C, ldc,
-                 Epilogue::kNone);
+                 Epilogue::kNone, nullptr);
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
           const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc,
-          Epilogue epilogue) {
+          Epilogue epilogue, PackedWeight* packed_b) {
   if (M == 0 || N == 0) return;
   check_args(trans_a, trans_b, M, N, K, lda, ldb, ldc);
   NN_CHECK(!bias || alpha == 1.f, "gemm: a bias needs alpha = 1, got ", alpha);
-  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc, epilogue);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, a16, B, ldb, b16, bias, beta, C, ldc, epilogue, packed_b);
 }
 
 void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
@@ -173,7 +174,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
 #pragma omp parallel for schedule(static) if (per_thread)
   for (int64_t n = 0; n < batch; ++n)
     gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + n * stride_a, lda, nullptr, B + n * stride_b,
-                   ldb, nullptr, nullptr, beta, C + n * stride_c, ldc, Epilogue::kNone);
+                   ldb, nullptr, nullptr, beta, C + n * stride_c, ldc, Epilogue::kNone, nullptr);
 }
 
 }  // namespace nn::kernels

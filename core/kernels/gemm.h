@@ -13,6 +13,8 @@
 
 namespace nn::kernels {
 
+struct PackedWeight;  // a weight's blocked bf16 copies (kernels/gemm_matmul.h)
+
 // The precision of every gemm() product: fp32 operands (the default), or bf16 operands with fp32
 // accumulation and output (mixed precision, like PyTorch's bf16 autocast for matmuls: about 2× the
 // fp32 rate on AVX512-BF16, at bf16's 8-bit mantissa for the operands; products with fewer than
@@ -61,12 +63,13 @@ bool gemm_runs_bf16(int64_t M, int64_t N);
 // input; fp32: C starts as beta·C + bias and the GEMM accumulates onto it). Callers that reuse an
 // operand across products (a weight in forward and backward, a gradient in two products) round
 // it once (kernels/convert.h). An epilogue is applied to the whole result (GELU: C = gelu(…), in
-// the matmul primitive's post-op or as a pass over C; inference's fused dense + GELU).
+// the matmul primitive's post-op or as a pass over C; inference's fused dense + GELU). packed_b
+// (may be null; with b16) keeps B's copies in the blocked layouts a bf16 product reads fastest.
 enum class Epilogue { kNone, kGelu };
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
           const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc,
-          Epilogue epilogue = Epilogue::kNone);
+          Epilogue epilogue = Epilogue::kNone, PackedWeight* packed_b = nullptr);
 
 // `batch` independent gemm() calls: matrix n of A starts at A + n·stride_a (likewise B, C).
 // A stride of 0 shares one matrix across the batch. Small products run in parallel over the

@@ -209,7 +209,8 @@ Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::E
       bf16_fwd && rows * in > 0 ? rounded_bf16(xc.data(), rows, in, std::max<int64_t>(in, 1)) : nullptr;
   kernels::gemm(false, Wt.trans, rows, out, in, 1.f, xc.data(), std::max<int64_t>(in, 1), bf16_data(x16),
                 Wt.data, Wt.ld, bf16_fwd ? bf16_weight(w) : nullptr, bc.defined() ? bc.data() : nullptr, 0.f,
-                y.data(), std::max<int64_t>(out, 1), epilogue);
+                y.data(), std::max<int64_t>(out, 1), epilogue,
+                bf16_fwd && !grad ? bf16_weight_layouts(w) : nullptr);  // blocked copies: inference only
 
   if (grad) {
     // y = x·Wᵀ + b over rows r  ⇒  dx = dy·W, dW = Σ_r dy_rᵀ x_r = dyᵀ·x (one GEMM over all

@@ -140,3 +140,23 @@ TEST_CASE("Bf16WeightScope: a kept weight's storage is not reused by a new tenso
   for (size_t i = 0; i < got.size(); ++i) CHECK(std::abs(got[i] - want[i]) < 0.05f);  // bf16 of w2, not of w1
   CHECK(nn::bf16_weights_kept() == 2);
 }
+
+TEST_CASE("Bf16WeightScope without gradients: blocked weight copies give the bf16 product", "[bf16_weights]") {
+  const int64_t rows = 48, in = 40, out = 36;
+  const Tensor x = Tensor::uniform({rows, in}, 14, -1.f, 1.f), w = Tensor::uniform({out, in}, 15, -1.f, 1.f);
+  const Tensor b = Tensor::uniform({out}, 16, -1.f, 1.f);
+  const nn::kernels::GemmPrecisionScope bf16(nn::kernels::GemmPrecision::kBf16);
+  const nn::NoGradGuard no_grad;
+  const nn::Bf16WeightScope scope;
+  const std::vector<float> first = nn::linear(x, w, b).to_vector();  // makes the blocked copy
+  const std::vector<float> again = nn::linear(x, w, b).to_vector();  // reads it
+  CHECK(again == first);
+  const std::vector<float> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector();
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t o = 0; o < out; ++o) {
+      double want = bv[static_cast<size_t>(o)];
+      for (int64_t k = 0; k < in; ++k)
+        want += rounded(xv[static_cast<size_t>(i * in + k)]) * rounded(wv[static_cast<size_t>(o * in + k)]);
+      CHECK(std::abs(again[static_cast<size_t>(i * out + o)] - want) <= 1e-5 * (1 + std::abs(want)));
+    }
+}
