@@ -108,6 +108,26 @@ TEST_CASE("the caching allocator reuses freed blocks of the same size", "[tensor
   CHECK(allocator_stats().system_allocs == before);
 }
 
+TEST_CASE("the caching allocator lends a cached block at most 1/4 larger, and takes it back whole",
+          "[tensor][allocator]") {
+  // Sizes no other test uses, so the cache holds no block of them beforehand.
+  const int64_t big = 1000003, fits = 850001, too_small = 700001;  // floats; fits ≥ big·4/5
+  { Tensor warm = Tensor::empty({big}); }
+  const AllocatorStats before = allocator_stats();
+  {
+    Tensor t = Tensor::empty({fits});  // reuses the big block
+    CHECK(allocator_stats().system_allocs == before.system_allocs);
+    CHECK(allocator_stats().live_bytes - before.live_bytes >= static_cast<size_t>(big) * sizeof(float));
+  }
+  CHECK(allocator_stats().cached_bytes == before.cached_bytes);  // the whole block came back
+  {
+    Tensor t = Tensor::empty({too_small});  // more than 1/4 smaller: a block of its own
+    CHECK(allocator_stats().system_allocs == before.system_allocs + 1);
+  }
+  { Tensor again = Tensor::empty({big}); }  // the big block is still there for its own size
+  CHECK(allocator_stats().system_allocs == before.system_allocs + 1);
+}
+
 TEST_CASE("peak_resident_bytes reaches at least the size of a tensor whose every page is written",
           "[tensor][storage]") {
   const size_t before = nn::peak_resident_bytes();
