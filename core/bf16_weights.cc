@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <tuple>
 
 #include "core/kernels/convert.h"
@@ -13,12 +14,14 @@
 namespace nn {
 namespace {
 
-// One kept weight: the fp32 tensor (holding its storage, hence its address) and its bf16 copy.
+// One kept weight: the fp32 tensor (holding its storage, hence its address), its plain bf16 copy
+// (made when a product asks for it) and its blocked copies (made by the bf16 GEMM from the fp32
+// weight; inference asks only for these, so it holds one bf16 copy per weight, not two).
 struct Kept {
-  Kept(const Tensor& w, size_t bytes) : weight(w.detach()), copy(bytes) {}
+  explicit Kept(const Tensor& w) : weight(w.detach()) {}
   Tensor weight;
-  Storage copy;
-  kernels::PackedWeight layouts;  // blocked copies, made by the bf16 GEMM on first use
+  std::optional<Storage> copy;
+  kernels::PackedWeight layouts;
 };
 
 // Keyed by (first element, rows, cols): two views of one storage with different shapes differ.
@@ -48,10 +51,7 @@ Kept* kept_entry(const Tensor& w) {
   if (g_depth == 0) return nullptr;
   const int64_t rows = w.size(0), cols = w.size(1);
   auto& slot = g_kept[Key{w.data(), rows, cols}];
-  if (!slot) {
-    slot = std::make_unique<Kept>(w, static_cast<size_t>(rows * cols) * sizeof(uint16_t));
-    kernels::fp32_to_bf16_rows(rows, cols, w.data(), cols, static_cast<uint16_t*>(slot->copy.data()));
-  }
+  if (!slot) slot = std::make_unique<Kept>(w);
   return slot.get();
 }
 
@@ -65,7 +65,13 @@ const uint16_t* bf16_weight(const Tensor& w) {
   if (!keepable(w)) return nullptr;
   const std::lock_guard<std::mutex> lock(g_mutex);
   Kept* k = kept_entry(w);
-  return k ? static_cast<const uint16_t*>(k->copy.data()) : nullptr;
+  if (!k) return nullptr;
+  if (!k->copy) {
+    const int64_t rows = w.size(0), cols = w.size(1);
+    k->copy.emplace(static_cast<size_t>(rows * cols) * sizeof(uint16_t));
+    kernels::fp32_to_bf16_rows(rows, cols, w.data(), cols, static_cast<uint16_t*>(k->copy->data()));
+  }
+  return static_cast<const uint16_t*>(k->copy->data());
 }
 
 kernels::PackedWeight* bf16_weight_layouts(const Tensor& w) {

@@ -32,9 +32,10 @@ class Bf16WeightScope {
 // outermost scope ends (the copy also keeps w's storage alive, so its address is not reused).
 const uint16_t* bf16_weight(const Tensor& w);
 
-// The kept entry's blocked copies of w for the bf16 GEMM (kernels/gemm_matmul.h), under the same
-// rules as bf16_weight(); null outside any scope. Inference passes them to gemm(): with gradients,
-// each step would re-block its weights once per layout for a single use.
+// The kept entry's blocked copies of w for the bf16 GEMM (kernels/gemm_matmul.h), made from the
+// fp32 weight on first use, under the same rules as bf16_weight(); null outside any scope.
+// Inference passes them to gemm() instead of the plain copy; with gradients, each step would
+// re-block its weights once per layout for a single use.
 kernels::PackedWeight* bf16_weight_layouts(const Tensor& w);
 
 // Number of weights kept by the current scope (0 outside any scope; for tests).

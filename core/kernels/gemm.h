@@ -64,7 +64,7 @@ bool gemm_runs_bf16(int64_t M, int64_t N);
 // operand across products (a weight in forward and backward, a gradient in two products) round
 // it once (kernels/convert.h). An epilogue is applied to the whole result (GELU: C = gelu(…), in
 // the matmul primitive's post-op or as a pass over C; inference's fused dense + GELU). packed_b
-// (may be null; with b16) keeps B's copies in the blocked layouts a bf16 product reads fastest.
+// (may be null) keeps B's copies in the blocked layouts a bf16 product reads fastest.
 enum class Epilogue { kNone, kGelu };
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,

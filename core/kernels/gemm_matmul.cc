@@ -112,15 +112,24 @@ void run(const Key& key, const void* A, const void* B, const float* bias, float*
   }
 }
 
-// B (K, N) from its plain bf16 copy b16 in `layout`: the kept copy, made by a reorder on first use;
-// null when the weight already has kMaxLayouts other layouts.
-const void* packed_copy(PackedWeight& w, const memory::desc& layout, const memory::desc& plain, const uint16_t* b16) {
+// B (K, N) in `layout`: the kept copy, made on first use by a reorder of B's plain bf16 copy (b16,
+// or B rounded here when b16 is null); null when the weight already has kMaxLayouts other layouts.
+const void* packed_copy(PackedWeight& w, const memory::desc& layout, bool trans_b, int64_t K, int64_t N,
+                        const float* B, int64_t ldb, const uint16_t* b16) {
   const std::lock_guard<std::mutex> lock(w.mutex);
   for (const auto& [desc, bytes] : w.layouts)
     if (desc == layout) return bytes.data();
   if (w.layouts.size() >= PackedWeight::kMaxLayouts) return nullptr;
+  std::vector<uint16_t> rounded;
+  if (!b16) {
+    rounded.resize(static_cast<size_t>(K * N));
+    if (trans_b) fp32_to_bf16_rows(N, K, B, ldb, rounded.data());
+    else fp32_to_bf16_rows(K, N, B, ldb, rounded.data());
+    b16 = rounded.data();
+  }
   std::vector<uint8_t> bytes(layout.get_size());
   thread_local dnnl::stream stream(cpu_engine());
+  const memory::desc plain = operand_desc(K, N, trans_b, trans_b ? K : N, memory::data_type::bf16);
   memory src(plain, cpu_engine(), const_cast<uint16_t*>(b16)), dst(layout, cpu_engine(), bytes.data());
   dnnl::reorder(src, dst).execute(stream, src, dst);
   stream.wait();
@@ -144,13 +153,12 @@ void matmul_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
   }
   const Key plain{true, trans_a, trans_b, M, N, K, trans_a ? M : K, trans_b ? K : N, ldc, alpha, beta, bias != nullptr,
                   gelu, omp_get_max_threads(), false};
-  if (packed_b && b16) {
+  if (packed_b) {
     Key key = plain;
     std::get<14>(key) = true;
     const void* blocked = nullptr;
     try {
-      blocked = packed_copy(*packed_b, primitive_for(key).weights,
-                            operand_desc(K, N, trans_b, trans_b ? K : N, memory::data_type::bf16), b16);
+      blocked = packed_copy(*packed_b, primitive_for(key).weights, trans_b, K, N, B, ldb, b16);
     } catch (const dnnl::error& e) {
       ::nn::fail("gemm (bf16): packing a weight for M=", M, " N=", N, " K=", K, " failed: ", e.what());
     }

@@ -16,7 +16,7 @@ namespace nn::kernels {
 // Measured at 128 rows, 24 distinct bert-base weights in turn (weights from memory, as in a
 // forward): 851–890 GFLOP/s packed against 709–777 plain, where each call re-blocks the weight.
 struct PackedWeight {
-  static constexpr size_t kMaxLayouts = 4;  // more distinct layouts: use the plain copy
+  static constexpr size_t kMaxLayouts = 4;  // more distinct layouts: round B on every call
   std::mutex mutex;
   std::vector<std::pair<dnnl::memory::desc, std::vector<uint8_t>>> layouts;
 };
@@ -25,8 +25,8 @@ struct PackedWeight {
 // a16 / b16, when not null, are A / B already rounded (their stored matrices packed row-major)
 // and are used instead of rounding A / B again. bias (N floats, may be null; alpha must be 1) is
 // added to every row of the product; gelu applies GELU (erf form) to the result as a post-op.
-// packed_b (may be null; needs b16) keeps B's blocked copies: the product then reads B in the
-// layout its primitive prefers (made once per layout) instead of re-blocking b16 on every call.
+// packed_b (may be null) keeps B's blocked copies: the product then reads B in the layout its
+// primitive prefers (made once per layout, from b16 or from B) instead of re-blocking every call.
 void matmul_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                  const float* A, int64_t lda, const uint16_t* a16, const float* B, int64_t ldb,
                  const uint16_t* b16, const float* bias, float beta, float* C, int64_t ldc, bool gelu,

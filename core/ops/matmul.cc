@@ -200,17 +200,17 @@ Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::E
   Tensor y = Tensor::empty(with_last(x.shape(), out));
   const Tensor bc = b.defined() ? b.detach().contiguous() : Tensor();  // fused into the GEMM
   // In bf16 precision the weight's rounded copy comes from the Bf16WeightScope when one is open
-  // (core/bf16_weights.h), and x is rounded here once for the forward product and the backward's
-  // dW = dyᵀ·x.
+  // (core/bf16_weights.h; without gradients its blocked copies, with them the plain one, which the
+  // backward's dx reuses), and x is rounded here once for the forward product and dW = dyᵀ·x.
   const bool grad = needs_grad({&x, &w, &b});
   NN_CHECK(!grad || epilogue == kernels::Epilogue::kNone, "linear: a fused epilogue needs no gradients");
   const bool bf16_fwd = kernels::gemm_runs_bf16(rows, out);
   const std::shared_ptr<Storage> x16 =
       bf16_fwd && rows * in > 0 ? rounded_bf16(xc.data(), rows, in, std::max<int64_t>(in, 1)) : nullptr;
   kernels::gemm(false, Wt.trans, rows, out, in, 1.f, xc.data(), std::max<int64_t>(in, 1), bf16_data(x16),
-                Wt.data, Wt.ld, bf16_fwd ? bf16_weight(w) : nullptr, bc.defined() ? bc.data() : nullptr, 0.f,
-                y.data(), std::max<int64_t>(out, 1), epilogue,
-                bf16_fwd && !grad ? bf16_weight_layouts(w) : nullptr);  // blocked copies: inference only
+                Wt.data, Wt.ld, bf16_fwd && grad ? bf16_weight(w) : nullptr, bc.defined() ? bc.data() : nullptr,
+                0.f, y.data(), std::max<int64_t>(out, 1), epilogue,
+                bf16_fwd && !grad ? bf16_weight_layouts(w) : nullptr);  // inference: blocked copies only
 
   if (grad) {
     // y = x·Wᵀ + b over rows r  ⇒  dx = dy·W, dW = Σ_r dy_rᵀ x_r = dyᵀ·x (one GEMM over all
