@@ -185,8 +185,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
 
 namespace {
 
-// linear() with a GEMM epilogue; an epilogue other than kNone only without gradients (its
-// backward would need the pre-activation).
+// linear() with a GEMM epilogue; callers pass an epilogue other than kNone only without
+// gradients (its backward would need the pre-activation: linear_gelu).
 Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::Epilogue epilogue) {
   NN_CHECK(x.dtype() == DType::F32 && w.dtype() == DType::F32 && x.dim() >= 1 && w.dim() == 2 &&
                x.size(-1) == w.size(1),
@@ -203,7 +203,6 @@ Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::E
   // (core/bf16_weights.h; without gradients its blocked copies, with them the plain one, which the
   // backward's dx reuses), and x is rounded here once for the forward product and dW = dyᵀ·x.
   const bool grad = needs_grad({&x, &w, &b});
-  NN_CHECK(!grad || epilogue == kernels::Epilogue::kNone, "linear: a fused epilogue needs no gradients");
   const bool bf16_fwd = kernels::gemm_runs_bf16(rows, out);
   const std::shared_ptr<Storage> x16 =
       bf16_fwd && rows * in > 0 ? rounded_bf16(xc.data(), rows, in, std::max<int64_t>(in, 1)) : nullptr;

@@ -33,6 +33,25 @@ LinearRun run_linear(const Tensor& x, const Tensor& w, const Tensor& b, const Te
   return {y.to_vector(), xl.grad().to_vector(), w.grad().to_vector(), b.grad().to_vector()};
 }
 
+// Σ_k a(i, k)·b(k, j) in double over bf16-rounded values, for i < M, j < N (row-major M×N).
+template <class A, class B>
+std::vector<double> rounded_product(int64_t M, int64_t N, int64_t K, A a, B b) {
+  std::vector<double> c(static_cast<size_t>(M * N), 0.0);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j)
+      for (int64_t k = 0; k < K; ++k) c[static_cast<size_t>(i * N + j)] += rounded(a(i, k)) * rounded(b(k, j));
+  return c;
+}
+
+// |got − want| ≤ 1e-5·(1 + |want|) element by element: fp32 accumulation of bf16 products.
+void check_near(const std::vector<float>& got, const std::vector<double>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("element " << i);
+    CHECK(std::abs(got[i] - want[i]) <= 1e-5 * (1 + std::abs(want[i])));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("linear in bf16 precision: bf16-rounded operands in forward and backward", "[bf16_weights]") {
@@ -44,33 +63,19 @@ TEST_CASE("linear in bf16 precision: bf16-rounded operands in forward and backwa
   const nn::kernels::GemmPrecisionScope bf16(nn::kernels::GemmPrecision::kBf16);
   const LinearRun r = run_linear(x, w, b, gy);
   const std::vector<float> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector(), gv = gy.to_vector();
-  auto near = [](double got, double want) { return std::abs(got - want) <= 1e-5 * (1 + std::abs(want)); };
+  auto X = [&](int64_t i, int64_t k) { return xv[static_cast<size_t>(i * in + k)]; };
+  auto W = [&](int64_t o, int64_t k) { return wv[static_cast<size_t>(o * in + k)]; };
+  auto G = [&](int64_t i, int64_t o) { return gv[static_cast<size_t>(i * out + o)]; };
+  // y = x·Wᵀ + b, dx = dy·W, dW = dyᵀ·x
+  std::vector<double> y = rounded_product(rows, out, in, X, [&](int64_t k, int64_t o) { return W(o, k); });
+  for (size_t i = 0; i < y.size(); ++i) y[i] += bv[i % static_cast<size_t>(out)];
+  check_near(r.y, y);
+  check_near(r.gx, rounded_product(rows, in, out, G, W));
+  check_near(r.gw, rounded_product(out, in, rows, [&](int64_t o, int64_t i) { return G(i, o); }, X));
+  std::vector<double> db(static_cast<size_t>(out), 0.0);  // db[o] = Σ_i gy[i,o], in fp32 (no GEMM)
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t o = 0; o < out; ++o) {
-      double want = bv[static_cast<size_t>(o)];  // y[i,o] = Σ_k x[i,k]·W[o,k] + b[o]
-      for (int64_t k = 0; k < in; ++k)
-        want += rounded(xv[static_cast<size_t>(i * in + k)]) * rounded(wv[static_cast<size_t>(o * in + k)]);
-      CHECK(near(r.y[static_cast<size_t>(i * out + o)], want));
-    }
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t k = 0; k < in; ++k) {
-      double want = 0;  // dx[i,k] = Σ_o gy[i,o]·W[o,k]
-      for (int64_t o = 0; o < out; ++o)
-        want += rounded(gv[static_cast<size_t>(i * out + o)]) * rounded(wv[static_cast<size_t>(o * in + k)]);
-      CHECK(near(r.gx[static_cast<size_t>(i * in + k)], want));
-    }
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t k = 0; k < in; ++k) {
-      double want = 0;  // dW[o,k] = Σ_i gy[i,o]·x[i,k]
-      for (int64_t i = 0; i < rows; ++i)
-        want += rounded(gv[static_cast<size_t>(i * out + o)]) * rounded(xv[static_cast<size_t>(i * in + k)]);
-      CHECK(near(r.gw[static_cast<size_t>(o * in + k)], want));
-    }
-  for (int64_t o = 0; o < out; ++o) {
-    double want = 0;  // db[o] = Σ_i gy[i,o], in fp32 (no GEMM)
-    for (int64_t i = 0; i < rows; ++i) want += gv[static_cast<size_t>(i * out + o)];
-    CHECK(near(r.gb[static_cast<size_t>(o)], want));
-  }
+    for (int64_t o = 0; o < out; ++o) db[static_cast<size_t>(o)] += G(i, o);
+  check_near(r.gb, db);
 }
 
 TEST_CASE("Bf16WeightScope: each weight rounded once, same results as rounding on every product",
@@ -152,11 +157,9 @@ TEST_CASE("Bf16WeightScope without gradients: blocked weight copies give the bf1
   const std::vector<float> again = nn::linear(x, w, b).to_vector();  // reads it
   CHECK(again == first);
   const std::vector<float> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector();
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t o = 0; o < out; ++o) {
-      double want = bv[static_cast<size_t>(o)];
-      for (int64_t k = 0; k < in; ++k)
-        want += rounded(xv[static_cast<size_t>(i * in + k)]) * rounded(wv[static_cast<size_t>(o * in + k)]);
-      CHECK(std::abs(again[static_cast<size_t>(i * out + o)] - want) <= 1e-5 * (1 + std::abs(want)));
-    }
+  std::vector<double> want = rounded_product(
+      rows, out, in, [&](int64_t i, int64_t k) { return xv[static_cast<size_t>(i * in + k)]; },
+      [&](int64_t k, int64_t o) { return wv[static_cast<size_t>(o * in + k)]; });
+  for (size_t i = 0; i < want.size(); ++i) want[i] += bv[i % static_cast<size_t>(out)];
+  check_near(again, want);
 }

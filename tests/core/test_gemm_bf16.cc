@@ -134,6 +134,10 @@ TEST_CASE("gemm with a row bias, fp32 and bf16: C = op(A)·op(B) + beta·C + bia
         CHECK(worst <= 1e-5);
         CHECK(C[ld - 1] == C0[ld - 1]);  // past N: untouched
       }
+  std::vector<float> A(K * M), B(K * N), bias(N), C(M * N);
+  REQUIRE_THROWS_WITH(nn::kernels::gemm(false, false, M, N, K, 0.5f, A.data(), K, nullptr, B.data(), N, nullptr,
+                                        bias.data(), 0.f, C.data(), N),
+                      Catch::Contains("gemm: a bias needs alpha = 1, got 0.5"));
 }
 
 TEST_CASE("gemm in bf16 precision runs products inside a parallel region in fp32", "[gemm_bf16]") {
