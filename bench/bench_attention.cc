@@ -12,8 +12,13 @@
 // dropout 0.1, fused or composed from the separate ops.
 // BM_AttentionKernelBackward compares the two backward strategies of the kernel: probabilities
 // kept by the forward (keep=1) against recomputed from the log-sum-exp (keep=0).
+// BM_AttentionPackedForwardBackward: rows packed with instances of 56, 40, 24 and 8 tokens
+// (segments=1: attention within each instance only, skipping the rest) against the same rows
+// attended whole (segments=0, what a block-diagonal additive mask would cost); GFLOP/s counts the
+// dense work in both, so the ratio of the two is the speed-up.
 #include <benchmark/benchmark.h>
 
+#include <utility>
 #include <vector>
 
 #include "core/autograd.h"
@@ -114,10 +119,28 @@ void BM_AttentionKernelBackward(benchmark::State& state) {
   set_flops(state, 2 * kForwardFlops);
 }
 
+// Forward + backward of the op on packed rows, with or without their segments (range(0)).
+void BM_AttentionPackedForwardBackward(benchmark::State& state) {
+  const bool segmented = state.range(0) == 1;
+  const Inputs in(true);
+  std::vector<int64_t> ids;
+  for (int64_t b = 0; b < kB; ++b)
+    for (const auto& [id, len] : {std::pair<int64_t, int64_t>{0, 56}, {1, 40}, {2, 24}, {3, 8}})
+      ids.insert(ids.end(), static_cast<size_t>(len), id);
+  const Tensor segments = Tensor::from_ids({kB, kT}, ids), gy = Tensor::randn({kB, kH, kT, kD}, 9);
+  for (auto _ : state) {
+    const Tensor y = nn::attention(in.q, in.k, in.v, Tensor(), false, 0.f, 0, segmented ? segments : Tensor());
+    nn::NoGradGuard no_grad;
+    benchmark::DoNotOptimize(y.grad_fn()->backward(gy)[0].data());
+  }
+  set_flops(state, 3 * kForwardFlops);
+}
+
 BENCHMARK(BM_AttentionForward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionForwardBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionDropoutForwardBackward)->ArgName("fused")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionKernelBackward)->ArgName("keep")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionPackedForwardBackward)->ArgName("segments")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

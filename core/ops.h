@@ -121,8 +121,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore
 // masks keys after the query position (query i sees keys 0..i + (S − T)). Output (B, H, T, D).
 // dropout_p > 0 applies dropout to the probabilities, with exactly the mask of
 // dropout(probs, dropout_p, true, dropout_seed) on the (B, H, T, S) probability tensor.
+// segments, if defined, is int64 (B, T) with S == T (packed sequences, several per row): query i
+// sees key j only when segments[b, i] == segments[b, j], and each id must fill one contiguous
+// run of its row; work across segments is skipped, not masked.
 // Fused: scores are formed, masked, softmaxed, dropped and applied to V one block at a time.
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
-                 bool causal, float dropout_p = 0.f, uint64_t dropout_seed = 0);
+                 bool causal, float dropout_p = 0.f, uint64_t dropout_seed = 0,
+                 const Tensor& segments = Tensor());
 
 }  // namespace nn

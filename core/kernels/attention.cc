@@ -9,10 +9,13 @@
 // Dropout (dims.dropout_p > 0) applies to the probabilities of each block after the softmax,
 // row by row, at the rows' indices in the (B,H,T,S) stream; the mask is recomputed, never stored.
 //
-// Masking: a key is invisible to a row when causal puts it after the row's position; such keys
-// are never multiplied (each query block's GEMMs stop at the last key its last row sees) and
-// get probability 0. A row with no visible key, or whose every score is −inf, outputs 0 and
-// gets lse = +inf, so exp(score − lse) recomputes its probabilities as 0 (never NaN).
+// Masking: a key is invisible to a row when causal puts it after the row's position, or when
+// segments put it in another segment; each query block multiplies only its key window
+// [k0, k1) (kernels/attention_blocks.h: the keys its rows see), and the invisible keys inside
+// the window get probability 0. A row with no visible key, or whose every score is −inf, outputs
+// 0 and gets lse = +inf, so exp(score − lse) recomputes its probabilities as 0 (never NaN).
+// Scores and probabilities of a block sit at their key's column: row r, key j at r·S + j − k0
+// from the block's start (in probs, at column j of the (B,H,T,S) array).
 #include "core/kernels/attention.h"
 
 #include <algorithm>
@@ -20,6 +23,7 @@
 #include <cstddef>
 #include <limits>
 
+#include "core/kernels/attention_blocks.h"
 #include "core/kernels/dropout.h"
 #include "core/kernels/gemm.h"
 #include "core/profile.h"
@@ -38,16 +42,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 using Df = hn::ScalableTag<float>;
 using Vf = hn::Vec<Df>;
 
-// Query rows per block: the block's scores (kBlock × S) stay in L2. Forward and backward must
-// use the same blocking (the backward reads the forward's probabilities block by block).
-constexpr int64_t kBlock = 128;
 // Below this many score elements (B·H·T·S) the work stays on one thread.
 constexpr int64_t kParallelMin = 1 << 14;
-
-// Keys visible to query row i (0-based): all S, or 0 .. i + S − T when causal.
-HWY_INLINE int64_t VisibleKeys(const AttentionDims& a, int64_t i) {
-  return a.causal ? std::clamp<int64_t>(i + 1 + a.S - a.T, 0, a.S) : a.S;
-}
 
 // x[j] += mask[j] for j < n (mask may be null), returning max_j x[j] (−inf when n == 0).
 HWY_INLINE float AddMaskMax(float* x, const float* mask, size_t n) {
@@ -110,38 +106,54 @@ HWY_INLINE float Dot(const float* a, const float* b, size_t n) {
   return hn::GetLane(hn::SumOfLanes(d, acc)) + tail;
 }
 
-// Rows i0 .. i0+m−1 of one head: x (m, width) holds their scaled scores for keys [0, width)
-// (row stride ldx). Adds the mask, softmaxes over the visible keys, zeroes the rest of the
-// width, and writes each row's log-sum-exp (+inf for a fully masked row).
-HWY_INLINE void SoftmaxRows(const AttentionDims& a, const float* mask, int64_t i0, int64_t m,
-                            int64_t width, float* x, int64_t ldx, float* lse) {
+// The visible keys of row r of block k as [lo, lo + n) relative to the block's window (n ≥ 0).
+HWY_INLINE void WindowKeys(const AttentionDims& a, const AttentionBlocks& blocks, const QueryBlock& k,
+                           int64_t r, int64_t& lo, int64_t& n) {
+  int64_t hi = 0;
+  row_keys(a, blocks, k.b, k.i0 + r, lo, hi);
+  n = std::max<int64_t>(hi - lo, 0);
+  lo -= k.k0;
+}
+
+// The rows of block k in one head: x (m, k1 − k0) holds their scaled scores for the window's keys
+// (row stride ldx); mask is the batch row's (S) additive mask or null. Adds the mask, softmaxes
+// each row over its visible keys, zeroes the rest of the window, and writes each row's
+// log-sum-exp (+inf for a fully masked row).
+HWY_INLINE void SoftmaxRows(const AttentionDims& a, const AttentionBlocks& blocks, const QueryBlock& k,
+                            const float* mask, float* x, int64_t ldx, float* lse) {
   const float inf = std::numeric_limits<float>::infinity();
-  for (int64_t r = 0; r < m; ++r) {
+  const int64_t width = k.k1 - k.k0;
+  for (int64_t r = 0; r < k.m; ++r) {
+    int64_t lo = 0, n = 0;
+    WindowKeys(a, blocks, k, r, lo, n);
     float* row = x + r * ldx;
-    const int64_t n = VisibleKeys(a, i0 + r);
-    const float mx = AddMaskMax(row, mask, static_cast<size_t>(n));
+    const float mx = AddMaskMax(row + lo, mask ? mask + k.k0 + lo : nullptr, static_cast<size_t>(n));
     if (mx == -inf) {  // no visible key with a finite score
       std::fill(row, row + width, 0.f);
       lse[r] = inf;
       continue;
     }
-    const float sum = ExpShift(row, static_cast<size_t>(n), mx);
-    Scale(row, static_cast<size_t>(n), 1.f / sum);
-    std::fill(row + n, row + width, 0.f);
+    const float sum = ExpShift(row + lo, static_cast<size_t>(n), mx);
+    Scale(row + lo, static_cast<size_t>(n), 1.f / sum);
+    std::fill(row, row + lo, 0.f);
+    std::fill(row + lo + n, row + width, 0.f);
     lse[r] = mx + std::log(sum);
   }
 }
 
 // Recomputes probabilities from scores: x[r, j] = exp(x[r, j] + mask[j] − lse[r]) over the
-// visible keys, 0 over the rest of the width (same rows and layout as SoftmaxRows).
-HWY_INLINE void ProbsFromLse(const AttentionDims& a, const float* mask, int64_t i0, int64_t m,
-                             int64_t width, float* x, int64_t ldx, const float* lse) {
-  for (int64_t r = 0; r < m; ++r) {
+// visible keys, 0 over the rest of the window (same rows and layout as SoftmaxRows).
+HWY_INLINE void ProbsFromLse(const AttentionDims& a, const AttentionBlocks& blocks, const QueryBlock& k,
+                             const float* mask, float* x, int64_t ldx, const float* lse) {
+  const int64_t width = k.k1 - k.k0;
+  for (int64_t r = 0; r < k.m; ++r) {
+    int64_t lo = 0, n = 0;
+    WindowKeys(a, blocks, k, r, lo, n);
     float* row = x + r * ldx;
-    const int64_t n = VisibleKeys(a, i0 + r);
-    AddMaskMax(row, mask, static_cast<size_t>(n));
-    ExpShift(row, static_cast<size_t>(n), lse[r]);
-    std::fill(row + n, row + width, 0.f);
+    AddMaskMax(row + lo, mask ? mask + k.k0 + lo : nullptr, static_cast<size_t>(n));
+    ExpShift(row + lo, static_cast<size_t>(n), lse[r]);
+    std::fill(row, row + lo, 0.f);
+    std::fill(row + lo + n, row + width, 0.f);
   }
 }
 
@@ -167,14 +179,14 @@ HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, int64_t D, float scale
   }
 }
 
-// Dropout of rows i0 .. i0+m−1 of head bh over their first n columns: dst[r, j] =
-// dropout(src[r, j]) with (bh·T + i0 + r)·S + j its index in the stream (src, dst (m, ≥ n) with
-// row stride S; dst may be src).
-HWY_INLINE void DropoutBlock(const AttentionDims& a, int64_t bh, int64_t i0, int64_t m, int64_t n,
-                             const float* src, float* dst) {
-  for (int64_t r = 0; r < m; ++r)
-    dropout_rows(src + r * a.S, dst + r * a.S, n, a.dropout_p, a.dropout_seed,
-                 static_cast<uint64_t>((bh * a.T + i0 + r) * a.S));
+// Dropout of block k's window in head bh: dst[r, j − k0] = dropout(src[r, j − k0]) for keys j
+// in [k0, k1), with (bh·T + i0 + r)·S + j its index in the stream (src, dst with row stride S;
+// dst may be src).
+HWY_INLINE void DropoutBlock(const AttentionDims& a, int64_t bh, const QueryBlock& k, const float* src,
+                             float* dst) {
+  for (int64_t r = 0; r < k.m; ++r)
+    dropout_rows(src + r * a.S, dst + r * a.S, k.k1 - k.k0, a.dropout_p, a.dropout_seed,
+                 static_cast<uint64_t>((bh * a.T + k.i0 + r) * a.S + k.k0));
 }
 
 // Pointer to the first row of head (b, h) in a HeadsLayout array.
@@ -184,48 +196,55 @@ HWY_INLINE T* Head(T* base, HeadsLayout l, int64_t b, int64_t h) {
 }
 
 // Forward, one (batch, head, query block) task at a time (see attention_forward in the header).
-void ForwardImpl(const AttentionDims& a, const float* q, HeadsLayout lq, const float* k,
-                 HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
+void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const float* q, HeadsLayout lq,
+                 const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
                  float* lse, float* probs) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
-  const int64_t blocks = (a.T + kBlock - 1) / kBlock, tasks = a.B * a.H * blocks;
+  const int64_t tasks = a.H * static_cast<int64_t>(blocks.blocks.size());
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
-    const size_t block_elems = static_cast<size_t>(std::min(a.T, kBlock) * a.S);
+    const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
     // Scores of one block, unless they go straight into probs; with probs and dropout, the
     // block's dropped probabilities (probs keeps them undropped for the backward's softmax
     // gradient). AllocateAligned rejects 0 items.
     const auto scratch = hwy::AllocateAligned<float>(probs && !drop ? 1 : block_elems);
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
-      const int64_t bh = task / blocks, b = bh / a.H, h = bh % a.H;
-      const int64_t i0 = (task % blocks) * kBlock, m = std::min(kBlock, a.T - i0);
-      const int64_t n = VisibleKeys(a, i0 + m - 1);  // keys the block's last row sees
-      float* p = probs ? probs + (bh * a.T + i0) * a.S : scratch.get();
-      // scores = Q_block·Kᵀ/√D over the n keys, then softmax in place, then dropout (into the
-      // scratch: in place unless probs keeps P), then out = P_d·V.
+      // Tasks run batch row by batch row, then head by head, then block by block.
+      // Batch row b's tasks are [H·first[b], H·first[b + 1]).
+      const auto b = static_cast<int64_t>(
+          std::upper_bound(blocks.first.begin(), blocks.first.end(), static_cast<size_t>(task / a.H)) -
+          blocks.first.begin() - 1);
+      const auto first = static_cast<int64_t>(blocks.first[static_cast<size_t>(b)]);
+      const int64_t nb = static_cast<int64_t>(blocks.first[static_cast<size_t>(b) + 1]) - first;
+      const int64_t rest = task - a.H * first, h = rest / nb, bh = b * a.H + h;
+      const QueryBlock& blk = blocks.blocks[static_cast<size_t>(first + rest % nb)];
+      const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
+      float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : scratch.get();
+      // scores = Q_block·K_windowᵀ/√D, then softmax in place, then dropout (into the scratch: in
+      // place unless probs keeps P), then out = P_d·V_window.
       gemm(false, true, m, n, a.D, scale, Head(q, lq, b, h) + i0 * lq.row, lq.row,
-           Head(k, lk, b, h), lk.row, 0.f, p, a.S);
-      SoftmaxRows(a, a.mask ? a.mask + b * a.S : nullptr, i0, m, n, p, a.S, lse + bh * a.T + i0);
-      if (drop) DropoutBlock(a, bh, i0, m, n, p, scratch.get());
-      gemm(false, false, m, a.D, n, 1.f, drop ? scratch.get() : p, a.S, Head(v, lv, b, h), lv.row, 0.f,
-           Head(out, lo, b, h) + i0 * lo.row, lo.row);
+           Head(k, lk, b, h) + blk.k0 * lk.row, lk.row, 0.f, p, a.S);
+      SoftmaxRows(a, blocks, blk, a.mask ? a.mask + b * a.S : nullptr, p, a.S, lse + bh * a.T + i0);
+      if (drop) DropoutBlock(a, bh, blk, p, scratch.get());
+      gemm(false, false, m, a.D, n, 1.f, drop ? scratch.get() : p, a.S, Head(v, lv, b, h) + blk.k0 * lv.row,
+           lv.row, 0.f, Head(out, lo, b, h) + i0 * lo.row, lo.row);
     }
   }
 }
 
 // Backward of one head, a query block at a time (derivation in attention_backward's comment).
 // dk and dv accumulate over the blocks, so the head's blocks run in order on one thread.
-void BackwardImpl(const AttentionDims& a, const float* q, HeadsLayout lq, const float* k,
-                  HeadsLayout lk, const float* v, HeadsLayout lv, const float* out, HeadsLayout lo,
-                  const float* dout, HeadsLayout ldo, const float* lse, const float* probs,
+void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const float* q, HeadsLayout lq,
+                  const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
+                  HeadsLayout lo, const float* dout, HeadsLayout ldo, const float* lse, const float* probs,
                   float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk, float* dv, HeadsLayout ldv) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
-    const size_t block_elems = static_cast<size_t>(std::min(a.T, kBlock) * a.S);
+    const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
     // One block's recomputed probabilities P (unless kept), its dropped P_d (with dropout), and
     // its dP, then dS.
     const auto p_scratch = hwy::AllocateAligned<float>(probs ? 1 : block_elems);
@@ -244,25 +263,31 @@ void BackwardImpl(const AttentionDims& a, const float* q, HeadsLayout lq, const 
         std::fill_n(dkh + j * ldk.row, a.D, 0.f);
         std::fill_n(dvh + j * ldv.row, a.D, 0.f);
       }
-      for (int64_t i0 = 0; i0 < a.T; i0 += kBlock) {
-        const int64_t m = std::min(kBlock, a.T - i0), n = VisibleKeys(a, i0 + m - 1);
+      for (size_t g = blocks.first[static_cast<size_t>(b)]; g < blocks.first[static_cast<size_t>(b) + 1]; ++g) {
+        const QueryBlock& blk = blocks.blocks[g];
+        const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
+        // The block's key window: K, V, dK, dV from key k0 on.
+        const float* kw = kh + blk.k0 * lk.row;
+        const float* vw = vh + blk.k0 * lv.row;
+        float* dkw = dkh + blk.k0 * ldk.row;
+        float* dvw = dvh + blk.k0 * ldv.row;
         const float* qb = qh + i0 * lq.row;
         const float* dob = Head(dout, ldo, b, h) + i0 * ldo.row;
-        const float* p = probs ? probs + (bh * a.T + i0) * a.S : p_scratch.get();
+        const float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : p_scratch.get();
         if (!probs) {
-          gemm(false, true, m, n, a.D, scale, qb, lq.row, kh, lk.row, 0.f, p_scratch.get(), a.S);
-          ProbsFromLse(a, mask, i0, m, n, p_scratch.get(), a.S, lse + bh * a.T + i0);
+          gemm(false, true, m, n, a.D, scale, qb, lq.row, kw, lk.row, 0.f, p_scratch.get(), a.S);
+          ProbsFromLse(a, blocks, blk, mask, p_scratch.get(), a.S, lse + bh * a.T + i0);
         }
-        if (drop) DropoutBlock(a, bh, i0, m, n, p, pd_scratch.get());
+        if (drop) DropoutBlock(a, bh, blk, p, pd_scratch.get());
         const float* pd = drop ? pd_scratch.get() : p;
-        gemm(true, false, n, a.D, m, 1.f, pd, a.S, dob, ldo.row, 1.f, dvh, ldv.row);  // dV += P_dᵀ·dO
-        gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vh, lv.row, 0.f, ds.get(), a.S);  // dP_d
-        if (drop) DropoutBlock(a, bh, i0, m, n, ds.get(), ds.get());  // dP = dP_d ⊙ mask/(1 − p)
+        gemm(true, false, n, a.D, m, 1.f, pd, a.S, dob, ldo.row, 1.f, dvw, ldv.row);  // dV += P_dᵀ·dO
+        gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vw, lv.row, 0.f, ds.get(), a.S);  // dP_d
+        if (drop) DropoutBlock(a, bh, blk, ds.get(), ds.get());  // dP = dP_d ⊙ mask/(1 − p)
         SoftmaxGradRows(m, n, a.D, scale, p, ds.get(), a.S, dob, ldo.row,
                         Head(out, lo, b, h) + i0 * lo.row, lo.row);
-        gemm(false, false, m, a.D, n, 1.f, ds.get(), a.S, kh, lk.row, 0.f,
+        gemm(false, false, m, a.D, n, 1.f, ds.get(), a.S, kw, lk.row, 0.f,
              Head(dq, ldq, b, h) + i0 * ldq.row, ldq.row);                          // dQ = dS·K/√D
-        gemm(true, false, n, a.D, m, 1.f, ds.get(), a.S, qb, lq.row, 1.f, dkh, ldk.row);  // dK += dSᵀ·Q/√D
+        gemm(true, false, n, a.D, m, 1.f, ds.get(), a.S, qb, lq.row, 1.f, dkw, ldk.row);  // dK += dSᵀ·Q/√D
       }
     }
   }
@@ -285,12 +310,9 @@ void zero_heads(const AttentionDims& a, float* out, HeadsLayout l) {
     for (int64_t h = 0; h < a.H; ++h)
       for (int64_t i = 0; i < a.T; ++i) std::fill_n(out + b * l.batch + h * l.head + i * l.row, a.D, 0.f);
 }
-// 2·D flops per visible (query, key) pair: the cost of one of the GEMMs over the scores.
-double score_flops(const AttentionDims& a) {
-  double pairs = 0;
-  for (int64_t i = 0; i < a.T; ++i)
-    pairs += static_cast<double>(a.causal ? std::clamp<int64_t>(i + 1 + a.S - a.T, 0, a.S) : a.S);
-  return 2.0 * static_cast<double>(a.B * a.H * a.D) * pairs;
+// 2·D flops per visible (query, key) pair and head: the cost of one of the GEMMs over the scores.
+double score_flops(const AttentionDims& a, const AttentionBlocks& blocks) {
+  return 2.0 * static_cast<double>(a.H * a.D) * blocks.visible_pairs;
 }
 }  // namespace
 
@@ -303,8 +325,9 @@ void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq
     std::fill_n(lse, dims.B * dims.H * dims.T, std::numeric_limits<float>::infinity());
     return;
   }
-  if (profile::enabled()) profile::add_flops(2 * score_flops(dims));  // QKᵀ and P·V
-  HWY_DYNAMIC_DISPATCH(ForwardImpl)(dims, q, lq, k, lk, v, lv, out, lo, lse, probs);
+  const AttentionBlocks blocks = plan_attention_blocks(dims);
+  if (profile::enabled()) profile::add_flops(2 * score_flops(dims, blocks));  // QKᵀ and P·V
+  HWY_DYNAMIC_DISPATCH(ForwardImpl)(dims, blocks, q, lq, k, lk, v, lv, out, lo, lse, probs);
 }
 
 // With S = QKᵀ/√D + mask, P = softmax_rows(S), P_d = P ⊙ M/(1 − p) (M the 0/1 dropout mask;
@@ -315,6 +338,8 @@ void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq
 //   Jacobian diag(p) − p pᵀ applied row by row; the last form needs no extra pass over P, and
 //   holds with dropout since O = P_d·V);
 //   dQ = dS·K/√D and dK = dSᵀ·Q/√D (product rule on QKᵀ/√D).
+// An invisible key (causal, another segment) has P_ij = 0, hence dS_ij = 0 and no share in dQ,
+// dK, dV: each block's products can stop at its key window, as in the forward.
 void attention_backward(const AttentionDims& dims, const float* q, HeadsLayout lq, const float* k,
                         HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
                         HeadsLayout lo, const float* dout, HeadsLayout ldo, const float* lse,
@@ -329,9 +354,10 @@ void attention_backward(const AttentionDims& dims, const float* q, HeadsLayout l
     zero_heads(keys, dv, ldv);
     return;
   }
-  if (profile::enabled()) profile::add_flops(4 * score_flops(dims));  // dV, dP, dQ, dK
-  HWY_DYNAMIC_DISPATCH(BackwardImpl)(dims, q, lq, k, lk, v, lv, out, lo, dout, ldo, lse, probs, dq,
-                                     ldq, dk, ldk, dv, ldv);
+  const AttentionBlocks blocks = plan_attention_blocks(dims);
+  if (profile::enabled()) profile::add_flops(4 * score_flops(dims, blocks));  // dV, dP, dQ, dK
+  HWY_DYNAMIC_DISPATCH(BackwardImpl)(dims, blocks, q, lq, k, lk, v, lv, out, lo, dout, ldo, lse, probs,
+                                     dq, ldq, dk, ldk, dv, ldv);
 }
 
 }  // namespace nn::kernels

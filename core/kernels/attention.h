@@ -2,9 +2,10 @@
 // (B, H, T, D) queries and (B, H, S, D) keys/values.
 //
 // One (batch, head) pair at a time, a block of query rows at a time: scores = Q·Kᵀ/√D + mask
-// (a block of rows × S keys, never the whole (B,H,T,S) tensor unless the caller asks to keep the
-// probabilities), row softmax, optional dropout, then ·V. GEMMs go through kernels::gemm inside the OpenMP region
-// (single-threaded there, see gemm.h); the row passes are Highway kernels.
+// (a block of rows × the keys they see, never the whole (B,H,T,S) tensor unless the caller asks
+// to keep the probabilities), row softmax, optional dropout, then ·V. GEMMs go through
+// kernels::gemm inside the OpenMP region (single-threaded there, see gemm.h); the row passes are
+// Highway kernels.
 #pragma once
 #include <cstdint>
 
@@ -21,18 +22,24 @@ struct HeadsLayout {
 // dropout_p > 0 drops probabilities before ·v (kernels/dropout.h): probability (b, h, i, j) is
 // element ((b·H + h)·T + i)·S + j of the stream dropout_seed, as if the whole (B,H,T,S) tensor
 // were dropped at once.
+// segments, if not null, is (B, T) contiguous with S == T (self-attention over packed
+// sequences): query i of row b sees key j only when both lie in the same run of equal ids
+// segments[b, ·] (on top of mask and causal); the kernel never multiplies a query block by keys
+// outside its segments' runs (kernels/attention_blocks.h).
 struct AttentionDims {
   int64_t B = 0, H = 0, T = 0, S = 0, D = 0;
   const float* mask = nullptr;
   bool causal = false;
   float dropout_p = 0.f;
   uint64_t dropout_seed = 0;
+  const int64_t* segments = nullptr;
 };
 
 // out = dropout(softmax(q·kᵀ/√D + mask))·v. q (B,H,T,D), k and v (B,H,S,D), out (B,H,T,D) in
 // their layouts. Writes lse (B,H,T) contiguous: the log-sum-exp of each row's masked scores
 // (+inf for a row whose keys are all masked: its output is 0). If probs is not null it also
-// keeps the probabilities there, (B,H,T,S) contiguous, before dropout.
+// keeps the probabilities there, (B,H,T,S) contiguous, before dropout: only the entries of each
+// query block's key window are written (the others are never read back).
 void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq, const float* k,
                        HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
                        float* lse, float* probs);

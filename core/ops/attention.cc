@@ -67,10 +67,25 @@ Tensor empty_like_layout(const Tensor& x) {
   return make_view(Tensor::empty({x.numel()}), x.shape(), strides, 0);
 }
 
+// Throws unless every id of each row of segments (B,T) fills one contiguous run.
+void check_segment_runs(const Tensor& segments) {
+  const int64_t B = segments.size(0), T = segments.size(1);
+  const std::vector<int64_t> ids = segments.to_ids();
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t* row = ids.data() + b * T;
+    for (int64_t i = 1; i < T; ++i) {
+      if (row[i] == row[i - 1]) continue;
+      const int64_t* earlier = std::find(row, row + i - 1, row[i]);
+      NN_CHECK(earlier == row + i - 1, "attention: segment id ", row[i], " of row ", b, " is not one run (at ",
+               earlier - row, " and ", i, ")");
+    }
+  }
+}
+
 }  // namespace
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
-                 bool causal, float dropout_p, uint64_t dropout_seed) {
+                 bool causal, float dropout_p, uint64_t dropout_seed, const Tensor& segments) {
   const profile::Scope prof("attention");
   NN_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, "attention: shapes q ", q.shape(), ", k ",
            k.shape(), ", v ", v.shape(), " must be (B,H,T,D), (B,H,S,D), (B,H,S,D)");
@@ -87,12 +102,20 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
   }
   NN_CHECK(dropout_p >= 0.f && dropout_p < 1.f, "attention: dropout probability must be in [0, 1), got ",
            dropout_p);
+  if (segments.defined()) {
+    NN_CHECK(segments.dtype() == DType::I64 && segments.shape() == Shape({B, T}), "attention: segments ",
+             segments.shape(), " must be int64 (B,T) = ", Shape({B, T}), " for q ", q.shape());
+    NN_CHECK(S == T, "attention: segments need self-attention (S == T), but q ", q.shape(), " and k ", k.shape(),
+             " differ in length");
+  }
+  const Tensor seg = segments.defined() ? segments.contiguous() : Tensor();
+  if (seg.defined()) check_segment_runs(seg);
   const Tensor mask = key_mask.defined() ? key_mask.detach().contiguous() : Tensor();
   const auto [qd, lq] = kernel_input(q);
   const auto [kd, lk] = kernel_input(k);
   const auto [vd, lv] = kernel_input(v);
   const kernels::AttentionDims dims{B, H, T, S, D, mask.defined() ? mask.data() : nullptr, causal,
-                                    dropout_p, dropout_seed};
+                                    dropout_p, dropout_seed, seg.defined() ? seg.ids() : nullptr};
 
   Tensor out = empty_like_layout(q);
   const kernels::HeadsLayout lo = *heads_layout(out);
@@ -108,7 +131,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
     // dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·K/√D, dK = dSᵀ·Q/√D (derivation in
     // kernels/attention.cc, attention_backward). The kept probs are P, before dropout.
     record(out, "attention", {q, k, v},
-           [dims, qd, lq, kd, lk, vd, lv, od = out.detach(), lo, lse, probs, mask,
+           [dims, qd, lq, kd, lk, vd, lv, od = out.detach(), lo, lse, probs, mask, seg,
             need = std::vector<bool>{q.requires_grad(), k.requires_grad(), v.requires_grad()}](
                const Tensor& gy) {
              const auto [g, lg] = kernel_input(gy);
