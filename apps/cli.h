@@ -79,6 +79,12 @@ class Args {
     return v;
   }
   const std::vector<std::string>& positional() const { return positional_; }
+  // The names of every option and flag given, sorted.
+  std::vector<std::string> given() const {
+    std::set<std::string> names(flags_);
+    for (const auto& [name, values] : values_) names.insert(name);
+    return {names.begin(), names.end()};
+  }
 
  private:
   bool help_ = false;

@@ -10,8 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.h"
-#include "bert/train/corpus_feed.h"
 #include "bert/checkpoint.h"
+#include "bert/train/corpus_feed.h"
+#include "bert/train/run_dir.h"
 #include "bert/train/synthetic.h"
 #include "bert/train/trainer.h"
 #include "core/kernels/gemm.h"
@@ -54,7 +55,12 @@ const char* kUsage =
     "  --precision bf16: matrix products take bf16 operands with fp32 accumulation; weights, optimizer,\n"
     "  softmax, LayerNorm and loss stay fp32 (about 2x the GEMM rate on AVX512-BF16 CPUs).\n"
     "  --save-bf16 writes the final model's weights in bf16 (half the size; checkpoint-N stay fp32).\n"
-    "  --profile prints, at the end, time per op (forward and backward) and GEMM GFLOP/s per step.\n";
+    "  --profile prints, at the end, time per op (forward and backward) and GEMM GFLOP/s per step.\n"
+    "  --resume DIR continues a run (DIR or its newest checkpoint-N) with the settings it started with\n"
+    "  (options that repeat them are accepted; others are refused), except --steps/--epochs/--minutes,\n"
+    "  --eval-every, --save-every, --log-every, --keep, --threads, --precision, --save-bf16, --profile.\n"
+    "  The run owns DIR/vocab.txt; its corpus and held-out files must be unchanged (if they moved,\n"
+    "  give their new locations with --corpus / --eval-file).\n";
 
 std::atomic<int> g_signals{0};  // lock-free, so safe in a signal handler
 
@@ -149,8 +155,80 @@ bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
   }
   c.num_attention_heads = args.get_int("--heads", c.num_attention_heads, 1, 1 << 12);
   c.intermediate_size = args.get_int("--intermediate", c.intermediate_size, 1, 1 << 20);
+  if (args.has("--dropout"))
+    c.hidden_dropout_prob = c.attention_probs_dropout_prob = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
   c.validate();
   return c;
+}
+
+// The run settings the command line asks for (defaults where an option is absent; warmup −1:
+// chosen from the step count later).
+bert::TrainConfig train_config_from(const cli::Args& args) {
+  bert::TrainConfig cfg;
+  cfg.objective = bert::parse_objective(args.get("--objective", "mlm+nsp"));
+  cfg.out_dir = args.get("--out", default_run_name());
+  cfg.seq_len = args.get_int("--seq-len", 128, 8, 4096);
+  cfg.batch_size = args.get_int("--batch-size", 32, 1, 65536);
+  cfg.grad_accum = args.get_int("--grad-accum", 1, 1, 65536);
+  cfg.lr = args.get_double("--lr", 1e-3, 0, 10);
+  cfg.warmup_steps = args.get_int("--warmup-steps", -1, 0, int64_t{1} << 40);
+  cfg.weight_decay = args.get_double("--weight-decay", 0.01, 0, 10);
+  cfg.max_grad_norm = args.get_double("--max-grad-norm", 1.0, 1e-6, 1e9);
+  cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
+  cfg.eval_every = args.get_int("--eval-every", 100, 0, int64_t{1} << 40);
+  cfg.log_every = args.get_int("--log-every", 10, 1, int64_t{1} << 40);
+  cfg.save_every = args.get_int("--save-every", 250, 0, int64_t{1} << 40);
+  cfg.keep_checkpoints = args.get_int("--keep", 2, 1, 1000);
+  cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
+  cfg.lower_case = !args.flag("--cased");
+  cfg.save_bf16 = args.flag("--save-bf16");
+  bert::FeedOptions& o = cfg.data_options;
+  o.eval_fraction = args.get_double("--eval-fraction", 0.02, 0, 0.5);
+  o.eval_file = args.get("--eval-file");
+  o.whole_word_masking = args.flag("--whole-word-masking");
+  o.dynamic_masking = !args.flag("--static-masking");
+  o.group_by_length = args.get_int("--group-by-length", 50, 0, 100000);
+  return cfg;
+}
+
+// With --resume, the command line may repeat the run's own (so `pretrain … --resume DIR` works
+// with the command that started the run), but an option that asks for something else than the run
+// recorded is refused: the run continues with the settings it started with.
+void check_resume_options(const cli::Args& args, const bert::TrainConfig& run, const bert::BertConfig& model) {
+  using nlohmann::json;
+  const bert::TrainConfig asked = train_config_from(args);
+  const bert::BertConfig asked_model = model_config(args, model.vocab_size);
+  const auto sizes = [](const bert::BertConfig& c) {
+    return json{c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size,
+                c.hidden_dropout_prob, c.attention_probs_dropout_prob};
+  };
+  struct Setting { const char* option; json asked, recorded; };
+  const Setting settings[] = {
+      {"--objective", asked.objective, run.objective}, {"--seq-len", asked.seq_len, run.seq_len},
+      {"--batch-size", asked.batch_size, run.batch_size}, {"--grad-accum", asked.grad_accum, run.grad_accum},
+      {"--lr", asked.lr, run.lr}, {"--warmup-steps", asked.warmup_steps, run.warmup_steps},
+      {"--weight-decay", asked.weight_decay, run.weight_decay},
+      {"--max-grad-norm", asked.max_grad_norm, run.max_grad_norm}, {"--seed", asked.seed, run.seed},
+      {"--cased", !asked.lower_case, !run.lower_case},
+      {"--eval-fraction", asked.data_options.eval_fraction, run.data_options.eval_fraction},
+      {"--whole-word-masking", asked.data_options.whole_word_masking, run.data_options.whole_word_masking},
+      {"--static-masking", !asked.data_options.dynamic_masking, !run.data_options.dynamic_masking},
+      {"--group-by-length", asked.data_options.group_by_length, run.data_options.group_by_length},
+      {"--synthetic", true, run.corpus.empty()},
+      {"--model-config", sizes(asked_model), sizes(model)}, {"--layers", sizes(asked_model), sizes(model)},
+      {"--hidden", sizes(asked_model), sizes(model)}, {"--heads", sizes(asked_model), sizes(model)},
+      {"--intermediate", sizes(asked_model), sizes(model)}, {"--dropout", sizes(asked_model), sizes(model)},
+  };
+  for (const Setting& s : settings)
+    if ((args.has(s.option) || args.flag(s.option)) && s.asked != s.recorded)
+      throw cli::UsageError(std::string(s.option) + ": the run was started with " + s.recorded.dump() +
+                            " (asked: " + s.asked.dump() + "); a resumed run keeps the settings in its "
+                            "trainer_state.json — drop the option, or start a new run");
+  if (args.has("--out") && fs::weakly_canonical(args.get("--out")) != fs::weakly_canonical(run.out_dir))
+    throw cli::UsageError("--out " + args.get("--out") + ": the run resumed is in " + run.out_dir +
+                          " and continues there");
+  if (args.has("--vocab") && (run.vocab_path.empty() || nn::read_file(args.get("--vocab")) != nn::read_file(run.vocab_path)))
+    throw cli::UsageError("--vocab " + args.get("--vocab") + ": not the run's vocabulary (" + run.vocab_path + ")");
 }
 
 // A freshly initialised model of the objective's architecture.
@@ -197,42 +275,25 @@ int run(int argc, char** argv) {
   std::unique_ptr<bert::CorpusFeed> data;
   std::string resume_from;
   if (args.has("--resume")) {
-    const std::string dir = args.get("--resume");
-    resume_from = fs::exists(fs::path(dir) / "trainer_state.json") ? dir : bert::Trainer::latest_checkpoint(dir);
-    NN_CHECK(!resume_from.empty(), dir, ": no checkpoint to resume from");
-    const nlohmann::json state = nlohmann::json::parse(nn::read_file((fs::path(resume_from) / "trainer_state.json").string()), nullptr, false);
-    NN_CHECK(!state.is_discarded() && state.contains("train_config"), resume_from, "/trainer_state.json: invalid");
-    cfg = bert::TrainConfig::from_json(state["train_config"].dump());
-    cfg.out_dir = fs::path(resume_from).parent_path().string();  // the run continues where it is now
-    if (args.has("--steps")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
+    resume_from = bert::run_dir::find_checkpoint(args.get("--resume"));
+    cfg = bert::run_dir::prepare_resume(resume_from).config;  // the run continues where it is now
     model = bert::load_pretrained(resume_from);
-    if (fs::exists(fs::path(resume_from) / "vocab.txt")) cfg.vocab_path = (fs::path(resume_from) / "vocab.txt").string();
+    check_resume_options(args, cfg, model.config);
+    // What may change between sessions: the stop, logging and saving, and where the inputs are now.
+    if (args.has("--steps")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
+    if (args.has("--minutes")) cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
+    cfg.eval_every = args.get_int("--eval-every", cfg.eval_every, 0, int64_t{1} << 40);
+    cfg.save_every = args.get_int("--save-every", cfg.save_every, 0, int64_t{1} << 40);
+    cfg.log_every = args.get_int("--log-every", cfg.log_every, 1, int64_t{1} << 40);
+    cfg.keep_checkpoints = args.get_int("--keep", cfg.keep_checkpoints, 1, 1000);
+    if (args.has("--corpus")) cfg.corpus = args.all("--corpus");
+    if (args.has("--eval-file")) cfg.data_options.eval_file = args.get("--eval-file");
     std::fprintf(stderr, "resuming %s from %s\n", cfg.out_dir.c_str(), resume_from.c_str());
   } else {
-    cfg.objective = bert::parse_objective(args.get("--objective", "mlm+nsp"));
-    cfg.out_dir = args.get("--out", default_run_name());
-    cfg.seq_len = args.get_int("--seq-len", 128, 8, 4096);
-    cfg.batch_size = args.get_int("--batch-size", 32, 1, 65536);
-    cfg.grad_accum = args.get_int("--grad-accum", 1, 1, 65536);
-    cfg.lr = args.get_double("--lr", 1e-3, 0, 10);
-    cfg.warmup_steps = args.get_int("--warmup-steps", -1, 0, int64_t{1} << 40);
-    cfg.weight_decay = args.get_double("--weight-decay", 0.01, 0, 10);
-    cfg.max_grad_norm = args.get_double("--max-grad-norm", 1.0, 1e-6, 1e9);
-    cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
-    cfg.eval_every = args.get_int("--eval-every", 100, 0, int64_t{1} << 40);
-    cfg.log_every = args.get_int("--log-every", 10, 1, int64_t{1} << 40);
-    cfg.save_every = args.get_int("--save-every", 250, 0, int64_t{1} << 40);
-    cfg.keep_checkpoints = args.get_int("--keep", 2, 1, 1000);
-    cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
-    bert::FeedOptions feed_options;
-    feed_options.eval_fraction = args.get_double("--eval-fraction", 0.02, 0, 0.5);
-    feed_options.eval_file = args.get("--eval-file");
-    feed_options.whole_word_masking = args.flag("--whole-word-masking");
-    feed_options.dynamic_masking = !args.flag("--static-masking");
-    feed_options.group_by_length = args.get_int("--group-by-length", 50, 0, 100000);
+    cfg = train_config_from(args);
+    const bert::FeedOptions feed_options = cfg.data_options;
     if (args.has("--eval-file") && args.has("--eval-fraction"))
       throw cli::UsageError("give --eval-fraction or --eval-file, not both");
-    cfg.lower_case = !args.flag("--cased");
     const bool synthetic = args.flag("--synthetic");
     if (synthetic && (args.has("--corpus") || args.has("--vocab") || args.has("--eval-file")))
       throw cli::UsageError("--synthetic trains on random ids: it takes no --corpus, --vocab or --eval-file");
@@ -242,9 +303,6 @@ int run(int argc, char** argv) {
       vocab_size = data->vocab_size();
     }
     bert::BertConfig mc = model_config(args, vocab_size);
-    if (args.has("--dropout")) {
-      mc.hidden_dropout_prob = mc.attention_probs_dropout_prob = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
-    }
     // A causal model is trained on blocks of exactly seq_len tokens: positions beyond would stay
     // untrained, so evaluate and generate (which default to the model's positions) stop there.
     mc.max_position_embeddings =
@@ -270,7 +328,10 @@ int run(int argc, char** argv) {
                  static_cast<long long>(cfg.seq_len));
   }
   if (args.flag("--save-bf16")) cfg.save_bf16 = true;  // also when resuming
-  if (!data && !cfg.corpus.empty()) data = bert::CorpusFeed::reopen(cfg);
+  if (!data && !cfg.corpus.empty()) {  // resuming: the same data, checked unchanged
+    data = bert::CorpusFeed::reopen(cfg);
+    if (args.has("--epochs")) cfg.total_steps = data->steps_for_epochs(args.get_int("--epochs", 1, 1, 1000000));
+  }
   bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model.config.vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
   bert::Trainer trainer(model, cfg, std::move(feed));
   if (!resume_from.empty()) trainer.resume(resume_from);

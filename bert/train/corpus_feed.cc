@@ -3,17 +3,16 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "bert/data/batcher.h"
 #include "bert/data/corpus.h"
 #include "bert/eval/causal_windows.h"
 #include "bert/eval/eval_text.h"
 #include "bert/tokenizer/trainer.h"
+#include "bert/train/run_dir.h"
 
 namespace bert {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -61,27 +60,33 @@ class StreamFeed : public CorpusFeed {
   std::unique_ptr<PretrainingStream> stream_;
 };
 
-// The stream settings recorded in TrainConfig::data_options.
-StreamOptions stream_options(const TrainConfig& cfg, const json& j) {
+// The stream settings of a run.
+StreamOptions stream_options(const TrainConfig& cfg) {
   StreamOptions o;
   o.instances.objective = cfg.objective;
   o.instances.max_seq_length = static_cast<int>(cfg.seq_len);
-  o.instances.whole_word_masking = j.value("whole_word_masking", false);
+  o.instances.whole_word_masking = cfg.data_options.whole_word_masking;
   o.batching.batch_size = static_cast<size_t>(cfg.batch_size);
   o.seed = cfg.seed;
-  o.dynamic_masking = j.value("dynamic_masking", true);
-  o.group_by_length = j.value("group_by_length", size_t{0});  // runs recorded before grouping: off
+  o.dynamic_masking = cfg.data_options.dynamic_masking;
+  o.group_by_length = static_cast<size_t>(cfg.data_options.group_by_length);
   return o;
 }
 
+// Every file a run reads: the corpus files, then the held-out file if any.
+std::vector<std::string> input_files(const TrainConfig& cfg) {
+  std::vector<std::string> files = corpus_files(cfg.corpus);
+  if (!cfg.data_options.eval_file.empty()) files.push_back(cfg.data_options.eval_file);
+  return files;
+}
+
 std::unique_ptr<CorpusFeed> build(const TrainConfig& cfg) {
-  const json j = json::parse(cfg.data_options);
   Tokenizer tokenizer = Tokenizer::load(cfg.vocab_path, cfg.lower_case);
   CorpusOptions co;
-  co.eval_fraction = j.value("eval_fraction", 0.02);
-  co.split_seed = j.value("split_seed", uint64_t{0});
+  co.eval_fraction = cfg.data_options.eval_fraction;
+  co.split_seed = cfg.data_options.split_seed;
   std::fprintf(stderr, "reading and tokenizing %zu corpus path(s)…\n", cfg.corpus.size());
-  const std::string eval_file = j.value("eval_file", std::string());
+  const std::string& eval_file = cfg.data_options.eval_file;
   if (!eval_file.empty()) co.eval_fraction = 0;
   LoadedCorpus corpus = load_corpus(cfg.corpus, tokenizer, co);
   int64_t eval_chars = 0;
@@ -98,7 +103,7 @@ std::unique_ptr<CorpusFeed> build(const TrainConfig& cfg) {
                s.invalid_utf8_lines ? " (invalid UTF-8 replaced)" : "");
   if (s.invalid_utf8_lines)
     std::fprintf(stderr, "warning: %zu lines had invalid UTF-8; the bad bytes were replaced\n", s.invalid_utf8_lines);
-  return std::make_unique<StreamFeed>(std::move(tokenizer), std::move(corpus), stream_options(cfg, j), eval_chars);
+  return std::make_unique<StreamFeed>(std::move(tokenizer), std::move(corpus), stream_options(cfg), eval_chars);
 }
 
 }  // namespace
@@ -137,7 +142,7 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
     eval_file = fs::absolute(options.eval_file).string();
   }
   if (vocab_path.empty()) {
-    cfg.vocab_path = fs::absolute(fs::path(cfg.out_dir) / "vocab.txt").string();
+    cfg.vocab_path = fs::absolute(run_dir::vocab_file(cfg.out_dir)).string();
     std::fprintf(stderr, "training a WordPiece vocabulary of %lld tokens on the corpus…\n",
                  static_cast<long long>(vocab_size));
     TrainerOptions to;
@@ -146,16 +151,26 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
     const std::vector<std::string> files = corpus_files(cfg.corpus);
     write_vocab(cfg.vocab_path, train_wordpiece(std::span<const std::string>(files), to));
   } else {
-    cfg.vocab_path = fs::absolute(vocab_path).string();
+    NN_CHECK(fs::is_regular_file(vocab_path), vocab_path, ": no such vocabulary file");
+    cfg.vocab_path = run_dir::adopt_vocab(cfg.out_dir, vocab_path);  // the user's file may change later
   }
-  cfg.data_options = json{{"eval_fraction", options.eval_fraction}, {"split_seed", cfg.seed},
-                          {"dynamic_masking", options.dynamic_masking},
-                          {"whole_word_masking", options.whole_word_masking}, {"eval_file", eval_file},
-                          {"group_by_length", options.group_by_length}}
-                         .dump();
+  cfg.data_options = options;
+  cfg.data_options.split_seed = cfg.seed;
+  cfg.data_options.eval_file = eval_file;
+  cfg.data_options.inputs = fingerprint_inputs(input_files(cfg));
   return build(cfg);
 }
 
-std::unique_ptr<CorpusFeed> CorpusFeed::reopen(const TrainConfig& cfg) { return build(cfg); }
+std::unique_ptr<CorpusFeed> CorpusFeed::reopen(TrainConfig& cfg) {
+  for (const std::string& p : cfg.corpus)
+    NN_CHECK(fs::exists(p), "resume: corpus path '", p, "' no longer exists; restore it, or give its new "
+                            "location with --corpus");
+  for (std::string& p : cfg.corpus) p = fs::absolute(p).string();
+  if (!cfg.data_options.eval_file.empty()) cfg.data_options.eval_file = fs::absolute(cfg.data_options.eval_file).string();
+  const std::vector<std::string> files = input_files(cfg);
+  check_inputs_unchanged(cfg.data_options.inputs, files);
+  for (size_t i = 0; i < files.size(); ++i) cfg.data_options.inputs[i].path = files[i];
+  return build(cfg);
+}
 
 }  // namespace bert

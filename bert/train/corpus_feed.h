@@ -10,20 +10,12 @@
 
 namespace bert {
 
-// How the data is split and masked (recorded in TrainConfig::data_options for resume).
-struct FeedOptions {
-  double eval_fraction = 0.02;      // share of documents held out (when no eval_file)
-  std::string eval_file;            // held-out text given explicitly: the whole corpus trains
-  bool whole_word_masking = false;  // MLM objectives: mask whole words
-  bool dynamic_masking = true;      // MLM objectives: new masks every epoch (else dupe_factor passes)
-  int64_t group_by_length = 50;     // batches per length-sorted run (StreamOptions; 0: random batches)
-};
-
 class CorpusFeed {
  public:
-  // Opens `paths` (the default corpus when empty), loads `vocab_path` or, when it is empty, trains
-  // a vocabulary of `vocab_size` tokens (cased unless cfg.lower_case) on the training corpus into
-  // cfg.out_dir/vocab.txt; records corpus, vocabulary and data settings in cfg (for resume).
+  // Opens `paths` (the default corpus when empty); copies `vocab_path` to cfg.out_dir/vocab.txt or,
+  // when it is empty, trains a vocabulary of `vocab_size` tokens (cased unless cfg.lower_case) on
+  // the training corpus there, so the run owns its vocabulary; records corpus, vocabulary, data
+  // settings and the fingerprints of every file read in cfg (for resume).
   // Held-out data: eval_file when given (its characters are counted, so a causal run reports bits
   // per character), else a random eval_fraction of the documents.
   static std::unique_ptr<CorpusFeed> open(const std::vector<std::string>& paths, const std::string& vocab_path,
@@ -31,8 +23,10 @@ class CorpusFeed {
   // The same with only a held-out fraction.
   static std::unique_ptr<CorpusFeed> open(const std::vector<std::string>& paths, const std::string& vocab_path,
                                           int64_t vocab_size, TrainConfig& cfg, double eval_fraction);
-  // Rebuilds the same data from a resumed run's recorded settings.
-  static std::unique_ptr<CorpusFeed> reopen(const TrainConfig& cfg);
+  // Rebuilds the same data from a resumed run's recorded settings, after checking that every file
+  // it read is still there and unchanged (cfg.corpus and cfg.data_options.eval_file may name new
+  // locations of the same files; the recorded fingerprints then take the new paths).
+  static std::unique_ptr<CorpusFeed> reopen(TrainConfig& cfg);
   virtual ~CorpusFeed() = default;
   // Size of the vocabulary in use.
   virtual int64_t vocab_size() const = 0;

@@ -8,23 +8,20 @@
 #include <cmath>
 #include <numbers>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
+#include "bert/train/run_dir.h"
 #include "core/autograd.h"
 #include "core/bf16_weights.h"
 #include "core/ops.h"
 #include "core/rng.h"
 #include "core/storage.h"
 #include "nn/dropout.h"
-#include "nn/io/atomic_file.h"
-#include "nn/io/read_file.h"
 #include "nn/io/safetensors.h"
 #include "nn/optim/adamw.h"
 #include "nn/optim/clip.h"
 
 namespace bert {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -59,49 +56,6 @@ Architecture architecture_for(Objective o) {
     case Objective::clm: return Architecture::LMHead;
   }
   return Architecture::PreTraining;
-}
-
-std::string TrainConfig::to_json() const {
-  const json j = {{"objective", objective_name(objective)}, {"batch_size", batch_size}, {"seq_len", seq_len},
-                  {"grad_accum", grad_accum}, {"total_steps", total_steps}, {"max_minutes", max_minutes},
-                  {"lr", lr}, {"warmup_steps", warmup_steps}, {"schedule", schedule},
-                  {"weight_decay", weight_decay}, {"max_grad_norm", max_grad_norm}, {"seed", seed},
-                  {"eval_every", eval_every}, {"save_every", save_every}, {"log_every", log_every},
-                  {"keep_checkpoints", keep_checkpoints}, {"out_dir", out_dir}, {"vocab_path", vocab_path},
-                  {"lower_case", lower_case}, {"save_bf16", save_bf16}, {"corpus", corpus}, {"data_options", data_options}};
-  return j.dump(2);
-}
-
-TrainConfig TrainConfig::from_json(const std::string& text) {
-  TrainConfig c;
-  try {
-    const json j = json::parse(text);
-    c.objective = parse_objective(j.at("objective").get<std::string>());
-    j.at("batch_size").get_to(c.batch_size);
-    j.at("seq_len").get_to(c.seq_len);
-    j.at("grad_accum").get_to(c.grad_accum);
-    j.at("total_steps").get_to(c.total_steps);
-    j.at("max_minutes").get_to(c.max_minutes);
-    j.at("lr").get_to(c.lr);
-    j.at("warmup_steps").get_to(c.warmup_steps);
-    j.at("schedule").get_to(c.schedule);
-    j.at("weight_decay").get_to(c.weight_decay);
-    j.at("max_grad_norm").get_to(c.max_grad_norm);
-    j.at("seed").get_to(c.seed);
-    j.at("eval_every").get_to(c.eval_every);
-    j.at("save_every").get_to(c.save_every);
-    j.at("log_every").get_to(c.log_every);
-    j.at("keep_checkpoints").get_to(c.keep_checkpoints);
-    j.at("out_dir").get_to(c.out_dir);
-    j.at("vocab_path").get_to(c.vocab_path);
-    j.at("lower_case").get_to(c.lower_case);
-    c.save_bf16 = j.value("save_bf16", false);  // absent in states written before the option
-    j.at("corpus").get_to(c.corpus);
-    j.at("data_options").get_to(c.data_options);
-  } catch (const json::exception& e) {
-    nn::fail("trainer state: invalid train config: ", e.what());
-  }
-  return c;
 }
 
 struct Trainer::Optimizer {
@@ -227,26 +181,10 @@ EvalResult Trainer::evaluate() {
   return r;
 }
 
-std::string Trainer::latest_checkpoint(const std::string& run_dir) {
-  std::string best;
-  int64_t best_step = -1;
-  if (!fs::is_directory(run_dir)) return best;
-  for (const auto& e : fs::directory_iterator(run_dir)) {
-    const std::string name = e.path().filename().string();
-    if (!e.is_directory() || name.rfind("checkpoint-", 0) != 0) continue;
-    const std::string digits = name.substr(11);
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (!fs::exists(e.path() / "trainer_state.json")) continue;
-    const int64_t s = std::stoll(digits);
-    if (s > best_step) { best_step = s; best = e.path().string(); }
-  }
-  return best;
-}
-
 void Trainer::save_checkpoint() {
   const fs::path out(config_.out_dir);
-  const fs::path final_dir = out / ("checkpoint-" + std::to_string(step_));
-  const fs::path tmp = out / ("checkpoint-" + std::to_string(step_) + ".tmp");
+  const fs::path final_dir = out / run_dir::checkpoint_name(step_);
+  const fs::path tmp = out / (run_dir::checkpoint_name(step_) + ".tmp");
   std::error_code ec;
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
@@ -257,28 +195,16 @@ void Trainer::save_checkpoint() {
     nn::write_safetensors((tmp / "optimizer.safetensors").string(),
                           {{"exp_avg", opt_->adamw.exp_avg()}, {"exp_avg_sq", opt_->adamw.exp_avg_sq()}},
                           {{"step", std::to_string(opt_->adamw.steps())}});
-    const json state = {{"step", step_}, {"tokens_seen", tokens_seen_},
-                        {"elapsed_s", elapsed_before_},
-                        {"data_position", feed_.position ? feed_.position() : std::string()},
-                        {"train_config", json::parse(config_.to_json())}};
-    nn::atomic_write((tmp / "trainer_state.json").string(), state.dump(2) + "\n");
+    // Written last: a checkpoint is complete when its trainer state exists.
+    run_dir::write_state(tmp.string(), {step_, tokens_seen_, elapsed_before_,
+                                        feed_.position ? feed_.position() : std::string(), config_});
     fs::remove_all(final_dir);
     fs::rename(tmp, final_dir);
   } catch (...) {
     fs::remove_all(tmp, ec);  // the previous checkpoints stay as they were
     throw;
   }
-  // Keep the newest keep_checkpoints checkpoints.
-  std::vector<std::pair<int64_t, fs::path>> all;
-  for (const auto& e : fs::directory_iterator(out)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_directory() && name.rfind("checkpoint-", 0) == 0 &&
-        name.find_first_not_of("0123456789", 11) == std::string::npos)
-      all.emplace_back(std::stoll(name.substr(11)), e.path());
-  }
-  std::sort(all.begin(), all.end());
-  for (size_t i = 0; i + static_cast<size_t>(std::max<int64_t>(config_.keep_checkpoints, 1)) < all.size(); ++i)
-    fs::remove_all(all[i].second, ec);
+  run_dir::rotate(config_.out_dir, config_.keep_checkpoints);
 }
 
 void Trainer::save_final() {
@@ -287,29 +213,26 @@ void Trainer::save_final() {
 }
 
 void Trainer::resume(const std::string& dir) {
-  std::string ckpt = dir;
-  if (!fs::exists(fs::path(dir) / "trainer_state.json")) ckpt = latest_checkpoint(dir);
-  NN_CHECK(!ckpt.empty(), dir, ": no checkpoint to resume from (no checkpoint-N with trainer_state.json)");
-  const json state = json::parse(nn::read_file((fs::path(ckpt) / "trainer_state.json").string()), nullptr, false);
-  NN_CHECK(!state.is_discarded() && state.contains("step"), ckpt, "/trainer_state.json: invalid JSON");
+  const std::string ckpt = run_dir::find_checkpoint(dir);
+  const run_dir::TrainerState state = run_dir::read_state(ckpt);
   load_weights(model_.module(), (fs::path(ckpt) / "model.safetensors").string());
   const nn::SafeTensorsFile opt = nn::SafeTensorsFile::open((fs::path(ckpt) / "optimizer.safetensors").string());
   opt.read_f32_into("exp_avg", opt_->adamw.exp_avg().data(), opt_->adamw.exp_avg().numel());
   opt.read_f32_into("exp_avg_sq", opt_->adamw.exp_avg_sq().data(), opt_->adamw.exp_avg_sq().numel());
-  opt_->adamw.set_steps(std::stoll(opt.metadata().at("step")));
-  step_ = state["step"].get<int64_t>();
-  tokens_seen_ = state.value("tokens_seen", int64_t{0});
-  elapsed_before_ = state.value("elapsed_s", 0.0);
-  if (feed_.seek) feed_.seek(state.value("data_position", std::string()));
+  const auto& meta = opt.metadata();
+  NN_CHECK(meta.count("step"), ckpt, "/optimizer.safetensors: no \"step\" in its metadata");
+  opt_->adamw.set_steps(std::stoll(meta.at("step")));
+  step_ = state.step;
+  tokens_seen_ = state.tokens_seen;
+  elapsed_before_ = state.elapsed_s;
+  if (feed_.seek) feed_.seek(state.data_position);
 }
 
 TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_progress) {
   std::error_code ec;
   fs::create_directories(config_.out_dir, ec);
   NN_CHECK(!ec, config_.out_dir, ": cannot create the output directory: ", ec.message());
-  nn::remove_stale_temp_files(config_.out_dir);
-  for (const auto& e : fs::directory_iterator(config_.out_dir))  // half-written checkpoints of a crash
-    if (e.is_directory() && e.path().extension() == ".tmp") fs::remove_all(e.path(), ec);
+  run_dir::remove_leftovers(config_.out_dir);  // half-written checkpoints of a crash
   MetricsLog metrics(config_.out_dir, "nnbert " + objective_name(config_.objective) + " — " +
                                           fs::path(config_.out_dir).filename().string(), step_);
   nn::FlatParameters& flat = *model_.module().flat_parameters();
@@ -400,7 +323,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       ProgressEvent sv;
       sv.kind = ProgressEvent::Kind::Saved;
       sv.step = step_;
-      sv.path = (fs::path(config_.out_dir) / ("checkpoint-" + std::to_string(step_))).string();
+      sv.path = (fs::path(config_.out_dir) / run_dir::checkpoint_name(step_)).string();
       on_progress(sv);
     }
   }
@@ -414,7 +337,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
   done.step = step_;
   done.total_steps = config_.total_steps;
   done.elapsed_s = elapsed_before_;
-  done.path = (fs::path(config_.out_dir) / ("checkpoint-" + std::to_string(step_))).string();
+  done.path = (fs::path(config_.out_dir) / run_dir::checkpoint_name(step_)).string();
   on_progress(done);
   return summary;
 }

@@ -14,41 +14,13 @@
 #include "bert/data/instances.h"
 #include "bert/model/task_models.h"
 #include "bert/train/metrics.h"
+#include "bert/train/train_config.h"
 #include "nn/optim/schedule.h"
 
 namespace bert {
 
 // The architecture each objective (bert/data/instances.h) trains.
 Architecture architecture_for(Objective o);
-
-struct TrainConfig {
-  Objective objective = Objective::mlm_nsp;
-  int64_t batch_size = 32;
-  int64_t seq_len = 128;
-  int64_t grad_accum = 1;
-  int64_t total_steps = 1000;  // optimizer updates
-  double max_minutes = 0;      // > 0: also stop after this much wall time
-  double lr = 1e-4;
-  int64_t warmup_steps = 100;
-  std::string schedule = "linear";
-  double weight_decay = 0.01;
-  double max_grad_norm = 1.0;
-  uint64_t seed = 42;
-  int64_t eval_every = 200;   // 0: only at the end
-  int64_t save_every = 500;   // 0: only at the end
-  int64_t log_every = 10;
-  int64_t keep_checkpoints = 2;
-  std::string out_dir = "runs/default";
-  std::string vocab_path;      // copied into every checkpoint
-  bool lower_case = true;
-  bool save_bf16 = false;      // the final model's weights in bf16 (checkpoints stay fp32: exact resume)
-  std::vector<std::string> corpus;  // recorded for resume (the app rebuilds the data from it)
-  std::string data_options;         // the data stream's own settings (JSON text), for resume
-
-  // JSON text of every field (stored in trainer_state.json).
-  std::string to_json() const;
-  static TrainConfig from_json(const std::string& text);
-};
 
 // Where the batches come from. next_* produce the training stream in order; position()/seek()
 // save and restore its place exactly; eval_* are fixed held-out batches (may be empty).
@@ -94,7 +66,7 @@ class Trainer {
   Trainer(LoadedModel& model, TrainConfig config, DataFeed feed);
   ~Trainer();
   // Restores weights, optimizer, step, data position and metrics from a checkpoint directory, or
-  // from the newest checkpoint-N inside a run directory.
+  // from the newest checkpoint-N inside a run directory (bert/train/run_dir.h).
   void resume(const std::string& dir);
   // Trains until total_steps, the time limit, or request_stop(); saves and returns a summary.
   TrainSummary run(const std::function<void(const ProgressEvent&)>& on_progress);
@@ -107,9 +79,6 @@ class Trainer {
   static bool stop_requested();
   // Clears a stop request (before starting another run in the same process).
   static void clear_stop();
-
-  // The newest complete checkpoint-N directory inside a run directory ("" when none).
-  static std::string latest_checkpoint(const std::string& run_dir);
 
  private:
   struct StepStats { double loss = 0, mlm_acc = 0, nsp_acc = 0; int64_t tokens = 0; };

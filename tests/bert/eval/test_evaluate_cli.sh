@@ -34,7 +34,7 @@ COMMON=(--corpus "$DIR/train.txt" --vocab-size 60 --model-config tiny --layers 1
 check "cased run saves do_lower_case false" "False" \
   "$("$PY" -c "import json; print(json.load(open('$DIR/mlm/tokenizer_config.json'))['do_lower_case'])")"
 check "masking switches recorded" "True False" "$("$PY" -c "import json
-o = json.loads(json.load(open('$DIR/mlm/checkpoint-2/trainer_state.json'))['train_config']['data_options'])
+o = json.load(open('$DIR/mlm/checkpoint-2/trainer_state.json'))['train_config']['data_options']
 print(o['whole_word_masking'], o['dynamic_masking'])")"
 check "clm model positions = seq-len" "16" \
   "$("$PY" -c "import json; print(json.load(open('$DIR/clm/config.json'))['max_position_embeddings'])")"

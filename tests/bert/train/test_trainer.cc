@@ -11,6 +11,7 @@
 #include "bert/train/corpus_feed.h"
 #include "nn/io/safetensors.h"
 #include "bert/train/synthetic.h"
+#include "bert/train/run_dir.h"
 #include "bert/train/trainer.h"
 
 using namespace bert;
@@ -166,7 +167,7 @@ TEST_CASE("leftovers of an interrupted save are removed and never resumed from",
   fs::create_directories(dir.path / "checkpoint-3.tmp");
   std::ofstream(dir.path / "checkpoint-3.tmp" / "model.safetensors") << "partial";
   std::ofstream(dir.path / "metrics.jsonl.tmp.999999") << "partial";
-  CHECK(Trainer::latest_checkpoint(dir.path.string()) == (dir.path / "checkpoint-2").string());
+  CHECK(run_dir::latest_checkpoint(dir.path.string()) == (dir.path / "checkpoint-2").string());
   LoadedModel m = new_pretraining(c, 1);
   Trainer t(m, synthetic_config(dir.path, 3), synthetic_feed(60, 4, 16, 5));
   t.resume(dir.path.string());
@@ -188,7 +189,7 @@ TEST_CASE("a diverging loss stops with a clear message and keeps the last checkp
   cfg.save_every = 1;
   Trainer t(m, cfg, synthetic_feed(60, 4, 16, 5));
   REQUIRE_THROWS_WITH(t.run(quiet), Catch::Contains("training stopped: the") && Catch::Contains("last good checkpoint"));
-  CHECK_FALSE(Trainer::latest_checkpoint(dir.path.string()).empty());
+  CHECK_FALSE(run_dir::latest_checkpoint(dir.path.string()).empty());
 }
 
 TEST_CASE("save_bf16 writes the final weights in bf16, the checkpoints in fp32", "[trainer]") {
@@ -230,4 +231,119 @@ TEST_CASE("bad output directories and missing checkpoints are clear errors", "[t
   TrainConfig cfg = synthetic_config(dir.path / "r", 2);
   REQUIRE_THROWS_WITH(CorpusFeed::open({(dir.path / "missing.txt").string()}, "", 50, cfg, 0.0),
                       Catch::Contains("missing.txt"));
+}
+
+namespace {
+
+// A small corpus of three documents for runs that read text.
+void write_corpus(const fs::path& path, const char* extra = "") {
+  std::ofstream out(path);
+  out << "the cat sat on the mat.\nthe dog ate the bone.\na bird sang in the tree.\n\n"
+         "compilers translate source code.\nlinkers join object files.\nloaders map programs.\n\n"
+         "red green blue are colours.\none two three are numbers.\nup down left are moves.\n"
+      << extra;
+}
+
+// An MLM run over `corpus` saving every step and keeping two checkpoints.
+TrainConfig corpus_config(const fs::path& out, int64_t steps) {
+  TrainConfig cfg = synthetic_config(out, steps);
+  cfg.objective = Objective::mlm;
+  cfg.seq_len = 32;
+  cfg.save_every = 1;
+  cfg.keep_checkpoints = 2;
+  return cfg;
+}
+
+// Trains a fresh run on `corpus` until `stop_at` (a stop request after that step, as Ctrl-C).
+void start_run(const fs::path& corpus, const fs::path& vocab, const TrainConfig& cfg0, int64_t stop_at) {
+  TrainConfig cfg = cfg0;
+  auto data = CorpusFeed::open({corpus.string()}, vocab.string(), 60, cfg, 0.0);
+  LoadedModel m;
+  m.config = small_config(data->vocab_size());
+  m.architecture = Architecture::MaskedLM;
+  m.masked_lm = std::make_unique<BertForMaskedLM>(m.config, 1);
+  Trainer t(m, cfg, data->feed(cfg));
+  Trainer::clear_stop();
+  t.run([&](const ProgressEvent& e) {
+    if (e.kind == ProgressEvent::Kind::Step && e.step == stop_at) Trainer::request_stop();
+  });
+  Trainer::clear_stop();
+}
+
+// Resumes the run in `dir` as `pretrain --resume dir` does, until `stop_at`; corpus_now names the
+// corpus's present location when it moved.
+int64_t resume_run(const fs::path& dir, int64_t stop_at, const std::string& corpus_now = "") {
+  const std::string ckpt = run_dir::find_checkpoint(dir.string());
+  TrainConfig cfg = run_dir::prepare_resume(ckpt).config;
+  if (!corpus_now.empty()) cfg.corpus = {corpus_now};
+  auto data = CorpusFeed::reopen(cfg);
+  LoadedModel m = load_pretrained(ckpt);
+  Trainer t(m, cfg, data->feed(cfg));
+  t.resume(ckpt);
+  const int64_t from = t.step();
+  Trainer::clear_stop();
+  t.run([&](const ProgressEvent& e) {
+    if (e.kind == ProgressEvent::Kind::Step && e.step == stop_at) Trainer::request_stop();
+  });
+  Trainer::clear_stop();
+  return from;
+}
+
+}  // namespace
+
+TEST_CASE("a resumed run outlives checkpoint rotation, resumes again, and resumes from a copy", "[trainer][resume]") {
+  TempDir dir;
+  const fs::path corpus = dir.path / "corpus.txt";
+  write_corpus(corpus);
+  // The user's vocabulary file: the run copies it, so removing it later must not matter.
+  const fs::path user_vocab = dir.path / "user_vocab.txt";
+  {
+    TrainConfig cfg = corpus_config(dir.path / "vocab_run", 1);
+    auto data = CorpusFeed::open({corpus.string()}, "", 60, cfg, 0.0);
+    fs::copy_file(cfg.vocab_path, user_vocab);
+  }
+  const int64_t kSteps = 12;
+  start_run(corpus, user_vocab, corpus_config(dir.path / "straight", kSteps), kSteps);
+  start_run(corpus, user_vocab, corpus_config(dir.path / "run", kSteps), 3);
+  fs::remove(user_vocab);
+  // Four more saves (keep 2): the checkpoint resumed from is rotated away, later saves must not need it.
+  CHECK(resume_run(dir.path / "run", 7) == 3);
+  CHECK_FALSE(fs::exists(dir.path / "run" / "checkpoint-3"));
+  CHECK(fs::exists(dir.path / "run" / "checkpoint-7"));
+  // The trainer state names nothing outside the run and nothing rotation removes.
+  const auto state = nlohmann::json::parse(std::ifstream(dir.path / "run" / "checkpoint-7" / "trainer_state.json"));
+  CHECK(state["train_config"]["vocab_path"] == "vocab.txt");
+  CHECK(state["train_config"]["out_dir"] == ".");
+  // Resume again from the newest checkpoint, then from a copy of the run directory (the original removed).
+  CHECK(resume_run(dir.path / "run" / "checkpoint-7", 9) == 7);
+  fs::copy(dir.path / "run", dir.path / "copy", fs::copy_options::recursive);
+  fs::remove_all(dir.path / "run");
+  CHECK(resume_run(dir.path / "copy", kSteps) == 9);
+  CHECK(fs::exists(dir.path / "copy" / "checkpoint-12"));
+  CHECK(fs::exists(dir.path / "copy" / "model.safetensors"));
+
+  const auto straight = losses(dir.path / "straight"), resumed = losses(dir.path / "copy");
+  REQUIRE(straight.size() == static_cast<size_t>(kSteps));
+  REQUIRE(resumed.size() == static_cast<size_t>(kSteps));
+  for (const auto& [step, loss] : straight) {
+    INFO("step " << step);
+    CHECK(resumed.at(step) == loss);  // bit-identical
+  }
+}
+
+TEST_CASE("resuming checks the corpus: moved is fine when named, changed or gone is a clear error", "[trainer][resume]") {
+  TempDir dir;
+  const fs::path corpus = dir.path / "corpus.txt";
+  write_corpus(corpus);
+  start_run(corpus, "", corpus_config(dir.path / "run", 10), 2);
+  fs::rename(corpus, dir.path / "moved.txt");
+  REQUIRE_THROWS_WITH(resume_run(dir.path / "run", 3),
+                      Catch::Contains(corpus.string()) && Catch::Contains("no longer exists") &&
+                          Catch::Contains("--corpus"));
+  CHECK(resume_run(dir.path / "run", 3, (dir.path / "moved.txt").string()) == 2);
+  // The new location is recorded: the next resume finds the corpus without being told.
+  CHECK(resume_run(dir.path / "run", 4) == 3);
+  write_corpus(dir.path / "moved.txt", "\nthe end of a changed corpus.\n");
+  REQUIRE_THROWS_WITH(resume_run(dir.path / "run", 5),
+                      Catch::Contains("moved.txt") && Catch::Contains("has changed since the run started"));
 }
