@@ -80,7 +80,8 @@ BertSelfAttention::BertSelfAttention(const BertConfig& c, uint64_t seed)
 }
 
 nn::Tensor BertSelfAttention::forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                                      LayerKVCache* cache) const {
+                                      LayerKVCache* cache, const nn::Tensor& segments) const {
+  NN_CHECK(!cache || !segments.defined(), "BertSelfAttention: packed rows (segments) cannot use a KV cache");
   nn::Tensor q = split_heads(query.forward(x), heads);
   nn::Tensor k, v;
   if (cache) {
@@ -92,8 +93,8 @@ nn::Tensor BertSelfAttention::forward(const nn::Tensor& x, const nn::Tensor& key
   // Dropout on the probabilities runs inside the fused op, with one seed of the dropout stream
   // per call (as the Dropout module would draw).
   const bool drop = dropout.is_training() && dropout.p > 0.f;
-  return merge_heads(drop ? nn::attention(q, k, v, key_mask, causal, dropout.p, nn::next_dropout_seed())
-                          : nn::attention(q, k, v, key_mask, causal));
+  return merge_heads(drop ? nn::attention(q, k, v, key_mask, causal, dropout.p, nn::next_dropout_seed(), segments)
+                          : nn::attention(q, k, v, key_mask, causal, 0.f, 0, segments));
 }
 
 BertSelfOutput::BertSelfOutput(const BertConfig& c, uint64_t seed)
@@ -116,8 +117,8 @@ BertAttention::BertAttention(const BertConfig& c, uint64_t seed)
 }
 
 nn::Tensor BertAttention::forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                                  LayerKVCache* cache) const {
-  return output.forward(self.forward(x, key_mask, causal, cache), x);
+                                  LayerKVCache* cache, const nn::Tensor& segments) const {
+  return output.forward(self.forward(x, key_mask, causal, cache, segments), x);
 }
 
 }  // namespace bert

@@ -30,9 +30,11 @@ class BertSelfAttention : public nn::Module {
   BertSelfAttention(const BertConfig& config, uint64_t seed);
   // x is (B,T,H); key_mask additive (B,S) or undefined; causal masks future keys. With a cache,
   // this step's keys/values are written into it in place (no-grad only) and the queries attend
-  // over all cached positions. Returns the context (B,T,H).
+  // over all cached positions. segments (B,T) I64, if defined (packed rows, no cache): a position
+  // attends only to the positions of its own run of equal ids (nn::attention). Returns the
+  // context (B,T,H).
   nn::Tensor forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                     LayerKVCache* cache = nullptr) const;
+                     LayerKVCache* cache = nullptr, const nn::Tensor& segments = nn::Tensor()) const;
 
   nn::Linear query, key, value;
   nn::Dropout dropout;  // on the attention probabilities (training only)
@@ -54,9 +56,9 @@ class BertSelfOutput : public nn::Module {
 class BertAttention : public nn::Module {
  public:
   BertAttention(const BertConfig& config, uint64_t seed);
-  // Self-attention then the output block, x is (B,T,H).
+  // Self-attention then the output block, x is (B,T,H); segments as BertSelfAttention's.
   nn::Tensor forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                     LayerKVCache* cache = nullptr) const;
+                     LayerKVCache* cache = nullptr, const nn::Tensor& segments = nn::Tensor()) const;
 
   BertSelfAttention self;
   BertSelfOutput output;

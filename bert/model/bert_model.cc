@@ -13,9 +13,11 @@ BertPooler::BertPooler(const BertConfig& c, uint64_t seed)
   register_module("dense", dense);
 }
 
-nn::Tensor BertPooler::forward(const nn::Tensor& sequence_output) const {
-  const int64_t B = sequence_output.size(0), H = sequence_output.size(2);
-  nn::Tensor first = nn::reshape(nn::slice(sequence_output, 1, 0, 1), {B, H});
+nn::Tensor BertPooler::forward(const nn::Tensor& sequence_output, const nn::Tensor& first_positions) const {
+  const int64_t B = sequence_output.size(0), T = sequence_output.size(1), H = sequence_output.size(2);
+  nn::Tensor first = first_positions.defined()
+                         ? nn::gather_rows(nn::reshape(sequence_output, {B * T, H}), first_positions)
+                         : nn::reshape(nn::slice(sequence_output, 1, 0, 1), {B, H});
   return nn::tanh(dense.forward(first));
 }
 
@@ -48,8 +50,15 @@ BertModel::BertModel(const BertConfig& c, uint64_t seed, bool add_pooling_layer)
 
 BertModelOutput BertModel::forward(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,
                                    const nn::Tensor& attention_mask, KVCache* cache,
-                                   const nn::Tensor& position_ids) const {
+                                   const nn::Tensor& position_ids, const Packing& packing) const {
   const int64_t past = (cache && !cache->empty()) ? (*cache)[0].length() : 0;
+  if (packing.instance_ids.defined()) {
+    NN_CHECK(!cache, "BertModel: a packed batch (instance_ids) cannot use a KV cache");
+    NN_CHECK(position_ids.defined(), "BertModel: a packed batch (instance_ids) needs position_ids restarting at 0 ",
+             "in each instance");
+    NN_CHECK(packing.instance_ids.shape() == input_ids.shape(), "BertModel: instance_ids of shape ",
+             packing.instance_ids.shape(), " do not match input_ids ", input_ids.shape());
+  }
   nn::Tensor key_mask;
   if (attention_mask.defined()) {
     NN_CHECK(attention_mask.dim() == 2 && attention_mask.size(0) == input_ids.size(0) &&
@@ -59,9 +68,9 @@ BertModelOutput BertModel::forward(const nn::Tensor& input_ids, const nn::Tensor
     key_mask = additive_key_mask(attention_mask);
   }
   nn::Tensor h = embeddings.forward(input_ids, token_type_ids, past, position_ids);
-  h = encoder.forward(h, key_mask, config.is_decoder, cache);
+  h = encoder.forward(h, key_mask, config.is_decoder, cache, packing.instance_ids);
   BertModelOutput out{h, {}};
-  if (pooler) out.pooled_output = pooler->forward(h);
+  if (pooler) out.pooled_output = pooler->forward(h, packing.cls_positions);
   return out;
 }
 

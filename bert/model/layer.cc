@@ -40,8 +40,8 @@ BertLayer::BertLayer(const BertConfig& c, uint64_t seed)
 }
 
 nn::Tensor BertLayer::forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                              LayerKVCache* cache) const {
-  nn::Tensor h = attention.forward(x, key_mask, causal, cache);
+                              LayerKVCache* cache, const nn::Tensor& segments) const {
+  nn::Tensor h = attention.forward(x, key_mask, causal, cache, segments);
   return output.forward(intermediate.forward(h), h);
 }
 
@@ -53,11 +53,11 @@ BertEncoder::BertEncoder(const BertConfig& c, uint64_t seed) {
 }
 
 nn::Tensor BertEncoder::forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                                KVCache* cache) const {
+                                KVCache* cache, const nn::Tensor& segments) const {
   if (cache && cache->empty()) cache->resize(layer.size());
   nn::Tensor h = x;
   for (size_t i = 0; i < layer.size(); ++i)
-    h = layer[i]->forward(h, key_mask, causal, cache ? &(*cache)[i] : nullptr);
+    h = layer[i]->forward(h, key_mask, causal, cache ? &(*cache)[i] : nullptr, segments);
   return h;
 }
 

@@ -31,9 +31,10 @@ class BertOutput : public nn::Module {
 class BertLayer : public nn::Module {
  public:
   BertLayer(const BertConfig& config, uint64_t seed);
-  // One post-LN block: h = LN(x + attn(x)); out = LN(h + W2·gelu(W1·h)).
+  // One post-LN block: h = LN(x + attn(x)); out = LN(h + W2·gelu(W1·h)). segments (B,T) as
+  // BertSelfAttention's (packed rows).
   nn::Tensor forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                     LayerKVCache* cache = nullptr) const;
+                     LayerKVCache* cache = nullptr, const nn::Tensor& segments = nn::Tensor()) const;
 
   BertAttention attention;
   BertIntermediate intermediate;
@@ -46,9 +47,9 @@ using KVCache = std::vector<LayerKVCache>;
 class BertEncoder : public nn::Module {
  public:
   BertEncoder(const BertConfig& config, uint64_t seed);
-  // Runs every layer; cache (if given) holds one entry per layer.
+  // Runs every layer; cache (if given) holds one entry per layer; segments as BertLayer's.
   nn::Tensor forward(const nn::Tensor& x, const nn::Tensor& key_mask, bool causal,
-                     KVCache* cache = nullptr) const;
+                     KVCache* cache = nullptr, const nn::Tensor& segments = nn::Tensor()) const;
 
   std::vector<std::unique_ptr<BertLayer>> layer;
 };

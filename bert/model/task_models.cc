@@ -18,6 +18,15 @@ BertConfig encoder_config(BertConfig c, bool decoder) {
   return c;
 }
 
+// The encoder over a batch, packed or not.
+BertModelOutput encode(const BertModel& bert, const MaskedLMBatch& batch) {
+  const bool packed = batch.instance_ids.defined();
+  NN_CHECK(packed == batch.position_ids.defined(),
+           "masked LM: a packed batch needs instance_ids and position_ids together");
+  return bert.forward(batch.input_ids, batch.token_type_ids, batch.attention_mask, nullptr, batch.position_ids,
+                      Packing{batch.instance_ids, batch.cls_positions});
+}
+
 // The MLM part shared by BertForPreTraining and BertForMaskedLM.
 void masked_lm_loss(const BertLMPredictionHead& head, const nn::Tensor& sequence_output,
                     const MaskedLMBatch& batch, MaskedLMOutput& out) {
@@ -38,7 +47,9 @@ BertForPreTraining::BertForPreTraining(const BertConfig& c, uint64_t seed)
 }
 
 MaskedLMOutput BertForPreTraining::forward(const MaskedLMBatch& batch) const {
-  BertModelOutput h = bert.forward(batch.input_ids, batch.token_type_ids, batch.attention_mask);
+  NN_CHECK(!batch.instance_ids.defined() || batch.cls_positions.defined(),
+           "BertForPreTraining: a packed batch needs cls_positions (each instance's [CLS] for NSP)");
+  BertModelOutput h = encode(bert, batch);
   MaskedLMOutput out;
   masked_lm_loss(cls.predictions, h.sequence_output, batch, out);
   NN_CHECK(batch.next_sentence_labels.defined(), "BertForPreTraining: next_sentence_labels are required");
@@ -63,7 +74,7 @@ BertForMaskedLM::BertForMaskedLM(const BertConfig& c, uint64_t seed)
 }
 
 MaskedLMOutput BertForMaskedLM::forward(const MaskedLMBatch& batch) const {
-  BertModelOutput h = bert.forward(batch.input_ids, batch.token_type_ids, batch.attention_mask);
+  BertModelOutput h = encode(bert, batch);
   MaskedLMOutput out;
   masked_lm_loss(cls.predictions, h.sequence_output, batch, out);
   out.loss = out.mlm_loss;

@@ -11,14 +11,20 @@
 
 namespace bert {
 
-// One batch of masked-LM (+ NSP) training data.
+// One batch of masked-LM (+ NSP) training data: one instance per row, or packed (several
+// instances per row, attending only within themselves; bert/data/packing.h), in which case the
+// last three fields are defined and next_sentence_labels has one entry per instance.
 struct MaskedLMBatch {
   nn::Tensor input_ids;             // (B,T) I64
   nn::Tensor token_type_ids;        // (B,T) I64
   nn::Tensor attention_mask;        // (B,T) I64, 1 = token, 0 = padding
   nn::Tensor masked_positions;      // (M) I64, flat indices b·T + t of the masked tokens
   nn::Tensor masked_labels;         // (M) I64, the original tokens there
-  nn::Tensor next_sentence_labels;  // (B) I64, 0 = B follows A, 1 = random (NSP only)
+  nn::Tensor next_sentence_labels;  // (B), or (N) when packed, I64: 0 = B follows A, 1 = random (NSP only)
+  // Packed only (the {} lets callers' aggregate initialisers of the fields above omit these):
+  nn::Tensor position_ids{};   // (B,T) I64, position within the instance (from 0)
+  nn::Tensor instance_ids{};   // (B,T) I64, the instance of each position (one run each)
+  nn::Tensor cls_positions{};  // (N) I64, flat b·T + t of each instance's [CLS]
 };
 
 // One batch of causal-LM training data: the model predicts labels[t+1] at position t.
@@ -33,7 +39,7 @@ struct MaskedLMOutput {
   nn::Tensor mlm_loss;    // 0-d mean cross-entropy over the masked positions
   nn::Tensor nsp_loss;    // 0-d (BertForPreTraining only)
   nn::Tensor mlm_logits;  // (M,V)
-  nn::Tensor nsp_logits;  // (B,2) (BertForPreTraining only)
+  nn::Tensor nsp_logits;  // (B,2), or (N,2) per instance when packed (BertForPreTraining only)
 };
 
 // Every output of a full forward over all positions (parity tests, fill-mask).
@@ -50,7 +56,8 @@ nn::Tensor gather_positions(const nn::Tensor& h, const nn::Tensor& positions);
 class BertForPreTraining : public nn::Module {
  public:
   BertForPreTraining(const BertConfig& config, uint64_t seed);
-  // Loss = CE(MLM at masked positions) + CE(NSP).
+  // Loss = CE(MLM at masked positions) + CE(NSP), each a mean: over the masked tokens, over the
+  // instances (a packed batch gives the losses of the same instances unpacked).
   MaskedLMOutput forward(const MaskedLMBatch& batch) const;
   // Logits for every position and the NSP logits.
   FullOutput forward_all(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,
