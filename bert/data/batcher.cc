@@ -7,6 +7,7 @@
 #include <numeric>
 #include <utility>
 
+#include "bert/data/packing.h"
 #include "core/error.h"
 #include "core/rng.h"
 
@@ -15,7 +16,7 @@ namespace {
 
 // Seed tags: passes, epoch orders and the evaluation pass draw from unrelated streams.
 constexpr uint64_t kPassTag = 0x7061737301, kOrderTag = 0x6F72646502, kEvalTag = 0x6576616C03,
-                   kGroupTag = 0x67726F7504;
+                   kGroupTag = 0x67726F7504, kPackTag = 0x7061636B05;
 
 // Ids padded into a (B, length) row-major buffer: row b holds values[b] then `fill`.
 std::vector<int64_t> padded(std::span<const Instance> instances, size_t length, int64_t fill,
@@ -76,7 +77,29 @@ void group_by_length(std::vector<uint32_t>& order, const std::vector<Instance>& 
   }
 }
 
+// Epoch `number`'s order of its instances (shuffled, grouped by length if asked) and, with
+// packing, its packed rows: a pure function of (options, number) and the instances.
+void order_epoch(const std::vector<Instance>& instances, const StreamOptions& options, uint64_t number,
+                 std::vector<uint32_t>& order, std::vector<std::vector<uint32_t>>& rows) {
+  const uint64_t order_seed = nn::mix_seed(nn::mix_seed(options.seed, kOrderTag), number);
+  order = epoch_order(instances.size(), order_seed);
+  rows.clear();
+  if (options.pack) {
+    rows = pack_rows(instances, order, static_cast<size_t>(options.instances.max_seq_length), options.pack_window,
+                     nn::mix_seed(order_seed, kPackTag));
+  } else if (options.group_by_length > 0) {
+    group_by_length(order, instances, options.batching.batch_size, options.group_by_length,
+                    nn::mix_seed(order_seed, kGroupTag));
+  }
+}
+
 }  // namespace
+
+double padding_share(const PretrainingBatch& batch) {
+  const nn::Tensor& ids = batch.masked.input_ids.defined() ? batch.masked.input_ids : batch.causal.input_ids;
+  if (!ids.defined() || ids.numel() == 0) return 0.0;
+  return 1.0 - static_cast<double>(batch.num_tokens) / static_cast<double>(ids.numel());
+}
 
 size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,
                     size_t max_seq_length) {
@@ -141,6 +164,8 @@ PretrainingStream::PretrainingStream(const Corpus& corpus, MaskingVocab vocab,
   NN_CHECK(options_.batching.batch_size >= 1, "pretraining stream: batch_size must be >= 1");
   NN_CHECK(options_.dupe_factor >= 1, "pretraining stream: dupe_factor must be >= 1");
   NN_CHECK(options_.queue_depth >= 1, "pretraining stream: queue_depth must be >= 1");
+  NN_CHECK(!options_.pack || options_.instances.objective != Objective::clm,
+           "pretraining stream: packing is for the masked objectives (mlm+nsp, mlm); clm blocks are full already");
   this->start(start);
 }
 
@@ -168,31 +193,45 @@ std::vector<Instance> epoch_instances(const Corpus& corpus, const MaskingVocab& 
                           nn::mix_seed(nn::mix_seed(options.seed, kPassTag), pass));
 }
 
+size_t epoch_size(const Corpus& corpus, const MaskingVocab& vocab, const StreamOptions& options,
+                  uint64_t epoch) {
+  const std::vector<Instance> instances = epoch_instances(corpus, vocab, options, epoch);
+  if (!options.pack) return instances.size();
+  std::vector<uint32_t> order;
+  std::vector<std::vector<uint32_t>> rows;
+  order_epoch(instances, options, epoch, order, rows);
+  return rows.size();
+}
+
 PretrainingStream::Epoch PretrainingStream::make_epoch(uint64_t number) const {
   Epoch epoch;
   epoch.number = number;
   epoch.instances = epoch_instances(corpus_, vocab_, options_, number);
-  const uint64_t order_seed = nn::mix_seed(nn::mix_seed(options_.seed, kOrderTag), number);
-  epoch.order = epoch_order(epoch.instances.size(), order_seed);
-  if (options_.group_by_length > 0)
-    group_by_length(epoch.order, epoch.instances, options_.batching.batch_size, options_.group_by_length,
-                    nn::mix_seed(order_seed, kGroupTag));
+  order_epoch(epoch.instances, options_, number, epoch.order, epoch.rows);
   return epoch;
 }
 
 void PretrainingStream::run(StreamPosition p) {
   try {
     Epoch epoch = make_epoch(p.epoch);
-    NN_CHECK(p.index < epoch.order.size(), "pretraining stream: position ", p.index,
-             " is past the end of epoch ", p.epoch, " (", epoch.order.size(), " instances)");
+    NN_CHECK(p.index < epoch.size(), "pretraining stream: position ", p.index, " is past the end of epoch ",
+             p.epoch, " (", epoch.size(), options_.pack ? " packed rows)" : " instances)");
     for (;;) {
-      std::vector<Instance> picked;
-      while (picked.size() < options_.batching.batch_size) {
+      std::vector<Instance> picked;               // one instance per row
+      std::vector<std::vector<Instance>> packed;  // or packed rows
+      while ((options_.pack ? packed.size() : picked.size()) < options_.batching.batch_size) {
         if (epoch.number != p.epoch) epoch = make_epoch(p.epoch);
-        picked.push_back(epoch.instances[epoch.order[p.index]]);
-        if (++p.index == epoch.order.size()) p = {p.epoch + 1, 0};
+        if (options_.pack) {
+          packed.emplace_back();
+          for (const uint32_t i : epoch.rows[p.index]) packed.back().push_back(epoch.instances[i]);
+        } else {
+          picked.push_back(epoch.instances[epoch.order[p.index]]);
+        }
+        if (++p.index == epoch.size()) p = {p.epoch + 1, 0};
       }
-      Ready ready{make_batch(picked, options_.instances, options_.batching, vocab_.pad), p};
+      Ready ready{options_.pack ? make_packed_batch(packed) : make_batch(picked, options_.instances,
+                                                                         options_.batching, vocab_.pad),
+                  p};
       if (!push(std::move(ready))) return;
     }
   } catch (...) {
@@ -200,6 +239,13 @@ void PretrainingStream::run(StreamPosition p) {
     error_ = std::current_exception();
     changed_.notify_all();
   }
+}
+
+PretrainingBatch PretrainingStream::make_packed_batch(std::span<const std::vector<Instance>> rows) const {
+  PretrainingBatch batch;
+  batch.masked = make_packed_masked_lm_batch(rows, static_cast<size_t>(options_.instances.max_seq_length), vocab_.pad);
+  for (const auto& row : rows) batch.num_tokens += count_tokens(row);
+  return batch;
 }
 
 bool PretrainingStream::push(Ready ready) {

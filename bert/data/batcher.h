@@ -18,6 +18,14 @@
 // grouping (StreamOptions::group_by_length) makes the instances of a batch similar in length, so
 // little compute goes to padding; the grouped order is still a seeded permutation of the epoch.
 // Memory: one epoch's instances (about 3× its tokens in int32) are held by the worker.
+//
+// Packing (StreamOptions::pack, masked objectives only; bert/data/packing.h): an epoch's shuffled
+// instances are packed into rows of max_seq_length by first-fit-decreasing over windows of
+// pack_window instances, and the stream's unit becomes the packed row: StreamPosition::index
+// counts rows of the epoch's packed order (a pure function of (seed, epoch) too, so seek stays
+// exact), and a batch is batch_size rows of max_seq_length (packed MaskedLMBatch fields set,
+// one NSP label per instance). Grouping and padding options do not apply to packed batches.
+// Evaluation batches (make_eval_batches) stay unpacked: they give the same losses.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -50,6 +58,10 @@ struct BatchOptions {
   PadTo pad_to = PadTo::longest;
   size_t pad_multiple = 8;  // PadTo::longest rounds the length up to a multiple of this
 };
+
+// Share of a batch's positions that are padding: 1 − num_tokens / (rows · length) (0 for an
+// empty batch), for logging how much compute padding takes.
+double padding_share(const PretrainingBatch& batch);
 
 // Padded length of a batch of instances (never above max_seq_length, never below the longest).
 size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,
@@ -91,12 +103,22 @@ struct StreamOptions {
   // random draw (HF Trainer's group_by_length uses runs of 50 batches).
   size_t group_by_length = 0;
   size_t queue_depth = 4;        // batches built ahead
+  // Packing (masked objectives): batches of batch_size rows of max_seq_length, each holding as
+  // many instances as first-fit-decreasing puts there, over windows of pack_window consecutive
+  // instances of the shuffled epoch (0: the whole epoch as one window).
+  bool pack = false;
+  size_t pack_window = 4096;
 };
 
 // The instances of epoch `epoch` of a stream with these options, before the epoch's shuffle
-// (their number gives the steps per epoch).
+// (their number gives the steps per epoch without packing).
 std::vector<Instance> epoch_instances(const Corpus& corpus, const MaskingVocab& vocab,
                                       const StreamOptions& options, uint64_t epoch);
+
+// The number of units of epoch `epoch` that StreamPosition::index counts: its instances, or its
+// packed rows with options.pack (steps per epoch = this / batch_size).
+size_t epoch_size(const Corpus& corpus, const MaskingVocab& vocab, const StreamOptions& options,
+                  uint64_t epoch);
 
 // The training batches, built ahead by a worker thread. Not thread-safe: use one stream from one
 // thread. The corpus must outlive the stream.
@@ -126,9 +148,13 @@ class PretrainingStream {
     uint64_t number = 0;
     std::vector<Instance> instances;
     std::vector<uint32_t> order;
+    std::vector<std::vector<uint32_t>> rows;  // with packing: the packed rows, in stream order
+    // Units in the epoch: instances, or packed rows.
+    size_t size() const { return rows.empty() ? order.size() : rows.size(); }
   };
 
   Epoch make_epoch(uint64_t number) const;
+  PretrainingBatch make_packed_batch(std::span<const std::vector<Instance>> rows) const;
   void start(StreamPosition p);
   void stop();
   void run(StreamPosition p);
