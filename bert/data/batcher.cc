@@ -77,6 +77,13 @@ void group_by_length(std::vector<uint32_t>& order, const std::vector<Instance>& 
   }
 }
 
+// Share of 0s in an attention mask (0 when it is empty or undefined).
+double mask_padding_share(const nn::Tensor& attention_mask) {
+  if (!attention_mask.defined() || attention_mask.numel() == 0) return 0.0;
+  const std::vector<int64_t> m = attention_mask.to_ids();
+  return static_cast<double>(std::count(m.begin(), m.end(), int64_t{0})) / static_cast<double>(m.size());
+}
+
 // Epoch `number`'s order of its instances (shuffled, grouped by length if asked) and, with
 // packing, its packed rows: a pure function of (options, number) and the instances.
 void order_epoch(const std::vector<Instance>& instances, const StreamOptions& options, uint64_t number,
@@ -100,6 +107,10 @@ double padding_share(const PretrainingBatch& batch) {
   if (!ids.defined() || ids.numel() == 0) return 0.0;
   return 1.0 - static_cast<double>(batch.num_tokens) / static_cast<double>(ids.numel());
 }
+
+double padding_share(const MaskedLMBatch& batch) { return mask_padding_share(batch.attention_mask); }
+
+double padding_share(const CausalLMBatch& batch) { return mask_padding_share(batch.attention_mask); }
 
 size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,
                     size_t max_seq_length) {

@@ -62,6 +62,9 @@ struct BatchOptions {
 // Share of a batch's positions that are padding: 1 − num_tokens / (rows · length) (0 for an
 // empty batch), for logging how much compute padding takes.
 double padding_share(const PretrainingBatch& batch);
+// The same from a batch's attention_mask (the 0s over all positions), for code that holds only it.
+double padding_share(const MaskedLMBatch& batch);
+double padding_share(const CausalLMBatch& batch);
 
 // Padded length of a batch of instances (never above max_seq_length, never below the longest).
 size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,

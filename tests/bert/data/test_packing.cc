@@ -277,6 +277,7 @@ TEST_CASE("packed stream: less padding than one instance per row; the padding sh
       const Ids mask = b.masked.attention_mask.to_ids();
       const double pads = static_cast<double>(std::count(mask.begin(), mask.end(), 0));
       CHECK(padding_share(b) == Approx(pads / static_cast<double>(mask.size())));
+      CHECK(padding_share(b.masked) == Approx(pads / static_cast<double>(mask.size())));
       padding += pads;
       positions += static_cast<double>(mask.size());
     }
@@ -290,6 +291,10 @@ TEST_CASE("packed stream: less padding than one instance per row; the padding sh
 
   PretrainingBatch empty;
   CHECK(padding_share(empty) == 0.0);
+  CHECK(padding_share(empty.masked) == 0.0);
+  CausalLMBatch causal;
+  causal.attention_mask = nn::Tensor::from_ids({2, 4}, {1, 1, 1, 0, 1, 0, 0, 0});
+  CHECK(padding_share(causal) == 0.5);
 }
 
 TEST_CASE("packed stream: errors name the problem", "[data][packing][stream]") {
