@@ -12,6 +12,7 @@
 #include "apps/cli.h"
 #include "bert/checkpoint.h"
 #include "bert/train/corpus_feed.h"
+#include "bert/tokenizer/vocab.h"
 #include "bert/train/run_dir.h"
 #include "bert/train/synthetic.h"
 #include "bert/train/trainer.h"
@@ -88,8 +89,8 @@ struct ProgressPrinter {
     if (e.kind == K::Step) {
       char nsp[32] = "";
       if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, " nsp_acc %.3f", e.nsp_acc);
-      char total[32] = "";  // a --minutes run has no step count
-      if (e.total_steps < (int64_t{1} << 40)) std::snprintf(total, sizeof total, "/%lld", static_cast<long long>(e.total_steps));
+      char total[32] = "";  // a --minutes run fixes its step count after its first steps
+      if (e.total_steps > 0) std::snprintf(total, sizeof total, "/%lld", static_cast<long long>(e.total_steps));
       std::fprintf(stderr, "%sstep %lld%s  loss %.4f  %s %.3f%s  lr %.2e  %.0f tok/s  eta %s%s",
                    tty ? "\r\033[K" : "", static_cast<long long>(e.step), total,
                    e.loss, objective == bert::Objective::clm ? "acc" : "mlm_acc", e.mlm_acc, nsp, e.lr,
@@ -187,6 +188,8 @@ bert::TrainConfig train_config_from(const cli::Args& args) {
   o.eval_file = args.get("--eval-file");
   o.whole_word_masking = args.flag("--whole-word-masking");
   o.dynamic_masking = !args.flag("--static-masking");
+  o.masked_lm_prob = args.get_double("--mask-prob", 0.15, 0.01, 0.9);
+  o.pack = args.flag("--pack");
   o.group_by_length = args.get_int("--group-by-length", 50, 0, 100000);
   return cfg;
 }
@@ -213,6 +216,8 @@ void check_resume_options(const cli::Args& args, const bert::TrainConfig& run, c
       {"--eval-fraction", asked.data_options.eval_fraction, run.data_options.eval_fraction},
       {"--whole-word-masking", asked.data_options.whole_word_masking, run.data_options.whole_word_masking},
       {"--static-masking", !asked.data_options.dynamic_masking, !run.data_options.dynamic_masking},
+      {"--mask-prob", asked.data_options.masked_lm_prob, run.data_options.masked_lm_prob},
+      {"--pack", asked.data_options.pack, run.data_options.pack},
       {"--group-by-length", asked.data_options.group_by_length, run.data_options.group_by_length},
       {"--synthetic", true, run.corpus.empty()},
       {"--model-config", sizes(asked_model), sizes(model)}, {"--layers", sizes(asked_model), sizes(model)},
@@ -254,9 +259,9 @@ int run(int argc, char** argv) {
                         "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
                         "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every", "--log-every",
                         "--save-every", "--eval-fraction", "--eval-file", "--keep", "--resume", "--layers", "--hidden",
-                        "--heads", "--intermediate", "--precision", "--group-by-length"},
+                        "--heads", "--intermediate", "--precision", "--group-by-length", "--mask-prob"},
                        {"--synthetic", "--cased", "--whole-word-masking", "--static-masking", "--profile",
-                        "--save-bf16"});
+                        "--save-bf16", "--pack"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -311,10 +316,9 @@ int run(int argc, char** argv) {
       NN_CHECK(data, "--epochs needs a corpus (not --synthetic)");
       cfg.total_steps = data->steps_for_epochs(args.get_int("--epochs", 1, 1, 1000000));
     } else if (args.has("--minutes")) {
-      // The time limit ends the run; with no step count to decay towards, the learning rate stays
-      // constant after warmup.
-      cfg.total_steps = int64_t{1} << 40;
-      cfg.schedule = "constant";
+      // The steps that fill the budget are fixed from the speed of the first steps (Trainer), and
+      // the schedule decays to 0 at the end of the budget.
+      cfg.total_steps = 0;
       if (cfg.warmup_steps < 0) cfg.warmup_steps = 100;
     } else {
       cfg.total_steps = args.get_int("--steps", 500, 1, int64_t{1} << 40);
@@ -333,6 +337,7 @@ int run(int argc, char** argv) {
     if (args.has("--epochs")) cfg.total_steps = data->steps_for_epochs(args.get_int("--epochs", 1, 1, 1000000));
   }
   bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model.config.vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
+  const bert::FrequencyBaselines baselines = feed.baselines;
   bert::Trainer trainer(model, cfg, std::move(feed));
   if (!resume_from.empty()) trainer.resume(resume_from);
   const ProgressPrinter printer{isatty(STDERR_FILENO) != 0, cfg.objective};
@@ -354,6 +359,11 @@ int run(int argc, char** argv) {
     std::printf("held-out: loss %.4f, perplexity %.2f, %s accuracy %.3f\n", summary.last_eval.loss,
                 summary.last_eval.perplexity, cfg.objective == bert::Objective::clm ? "next-token" : "MLM",
                 summary.last_eval.mlm_acc);
+  if (summary.evaluated && baselines.targets > 0)
+    std::printf("baselines on the same held-out tokens: always \"%s\" (the most frequent) accuracy %.3f; "
+                "unigram frequencies loss %.4f\n",
+                bert::Vocab::load(cfg.vocab_path).token(baselines.top_id).c_str(), baselines.top_accuracy,
+                baselines.unigram_loss);
   if (summary.evaluated && summary.last_eval.bits_per_char > 0)
     std::printf("held-out: %.4f nats per character, %.4f bits per character\n", summary.last_eval.nats_per_char,
                 summary.last_eval.bits_per_char);

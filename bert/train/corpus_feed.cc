@@ -1,6 +1,7 @@
 // corpus_feed.cc — corpus + vocabulary + PretrainingStream behind the trainer's DataFeed.
 #include "bert/train/corpus_feed.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -16,6 +17,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Google's rule for the predictions per sequence: max_seq_length · masked_lm_prob, rounded up
+// (20 for 128 tokens at 15%).
+int max_predictions(int64_t seq_len, double masked_lm_prob) {
+  return std::max(1, static_cast<int>(std::ceil(static_cast<double>(seq_len) * masked_lm_prob - 1e-9)));
+}
+
 class StreamFeed : public CorpusFeed {
  public:
   StreamFeed(Tokenizer tokenizer, LoadedCorpus corpus, StreamOptions options, int64_t eval_chars)
@@ -25,7 +32,7 @@ class StreamFeed : public CorpusFeed {
   int64_t vocab_size() const override { return static_cast<int64_t>(tokenizer_.vocab().size()); }
 
   int64_t steps_for_epochs(int64_t epochs) const override {
-    const size_t per_epoch = epoch_instances(corpus_.train, vocab_, options_, 0).size();
+    const size_t per_epoch = epoch_size(corpus_.train, vocab_, options_, 0);  // instances, or packed rows
     const int64_t per_step = static_cast<int64_t>(options_.batching.batch_size);
     return std::max<int64_t>(1, (static_cast<int64_t>(per_epoch) * epochs + per_step - 1) / per_step);
   }
@@ -43,10 +50,21 @@ class StreamFeed : public CorpusFeed {
       f.eval_causal = causal_window_batches(stream, cfg.seq_len, cfg.seq_len - 1, cfg.batch_size, vocab_.pad);
       f.eval_chars = eval_chars_;
     } else if (corpus_.eval.num_documents() > 0) {
-      for (PretrainingBatch& b : make_eval_batches(corpus_.eval, vocab_, options_.instances, options_.batching,
+      // Held-out masking is always Google's 15%, so runs that train with other rates compare.
+      InstanceOptions eval_instances = options_.instances;
+      eval_instances.masked_lm_prob = 0.15;
+      eval_instances.max_predictions_per_seq = max_predictions(cfg.seq_len, 0.15);
+      for (PretrainingBatch& b : make_eval_batches(corpus_.eval, vocab_, eval_instances, options_.batching,
                                                    cfg.seed ^ 0xE7A1u)) {
         f.eval_masked.push_back(std::move(b.masked));
       }
+      std::vector<int64_t> targets;
+      for (const MaskedLMBatch& b : f.eval_masked) {
+        const std::vector<int64_t> ids = b.masked_labels.to_ids();
+        targets.insert(targets.end(), ids.begin(), ids.end());
+      }
+      const int32_t specials[] = {vocab_.cls, vocab_.sep, vocab_.mask, vocab_.pad};
+      f.baselines = frequency_baselines(token_counts(corpus_.train, vocab_.size, specials), targets);
     }
     return f;
   }
@@ -66,10 +84,14 @@ StreamOptions stream_options(const TrainConfig& cfg) {
   o.instances.objective = cfg.objective;
   o.instances.max_seq_length = static_cast<int>(cfg.seq_len);
   o.instances.whole_word_masking = cfg.data_options.whole_word_masking;
+  o.instances.masked_lm_prob = cfg.data_options.masked_lm_prob;
+  o.instances.max_predictions_per_seq = max_predictions(cfg.seq_len, cfg.data_options.masked_lm_prob);
   o.batching.batch_size = static_cast<size_t>(cfg.batch_size);
   o.seed = cfg.seed;
   o.dynamic_masking = cfg.data_options.dynamic_masking;
   o.group_by_length = static_cast<size_t>(cfg.data_options.group_by_length);
+  o.pack = cfg.data_options.pack;
+  o.pack_window = static_cast<size_t>(cfg.data_options.pack_window);
   return o;
 }
 

@@ -22,6 +22,7 @@ std::string metrics_json(const MetricsRecord& r) {
     if (v) j[key] = *v;
   };
   put("mlm_acc", r.mlm_acc);
+  put("padding_share", r.padding_share);
   put("nsp_acc", r.nsp_acc);
   put("eval_loss", r.eval_loss);
   put("eval_mlm_acc", r.eval_mlm_acc);

@@ -13,6 +13,7 @@ struct MetricsRecord {
   double loss = 0, lr = 0, tokens_per_s = 0, grad_norm = 0, elapsed_s = 0;
   double peak_memory_mb = 0;  // peak resident memory of the process so far (nn::peak_resident_bytes)
   std::optional<double> mlm_acc, nsp_acc;
+  std::optional<double> padding_share;  // share of the batch positions that were padding
   std::optional<double> eval_loss, eval_mlm_acc, eval_nsp_acc, eval_perplexity;
   std::optional<double> eval_nats_per_char, eval_bits_per_char;  // clm with a held-out file
 };

@@ -27,7 +27,10 @@ struct FeedOptions {
   std::string eval_file;            // held-out text given explicitly: the whole corpus trains
   bool whole_word_masking = false;  // MLM objectives: mask whole words
   bool dynamic_masking = true;      // MLM objectives: new masks every epoch (else dupe_factor passes)
+  double masked_lm_prob = 0.15;     // MLM objectives: share of tokens masked in training (held-out: 0.15)
   int64_t group_by_length = 50;     // batches per length-sorted run (StreamOptions; 0: random batches)
+  bool pack = false;                // MLM objectives: pack instances into full rows (bert/data/packing.h)
+  int64_t pack_window = 4096;       // instances packed together (StreamOptions::pack_window)
   std::vector<InputFile> inputs;    // every file read, corpus files first, then eval_file
 };
 
@@ -36,7 +39,7 @@ struct TrainConfig {
   int64_t batch_size = 32;
   int64_t seq_len = 128;
   int64_t grad_accum = 1;
-  int64_t total_steps = 1000;  // optimizer updates
+  int64_t total_steps = 1000;  // optimizer updates; 0: as many as fill max_minutes (fixed early in the run)
   double max_minutes = 0;      // > 0: also stop after this much wall time
   double lr = 1e-4;
   int64_t warmup_steps = 100;
@@ -62,8 +65,8 @@ void from_json(const nlohmann::json& j, Objective& o);
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InputFile, path, bytes, fnv1a64)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FeedOptions, eval_fraction, split_seed, eval_file,
-                                                whole_word_masking, dynamic_masking, group_by_length,
-                                                inputs)
+                                                whole_word_masking, dynamic_masking, masked_lm_prob,
+                                                group_by_length, pack, pack_window, inputs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, objective, batch_size, seq_len, grad_accum,
                                                 total_steps, max_minutes, lr, warmup_steps, schedule,
                                                 weight_decay, max_grad_norm, seed, eval_every, save_every,

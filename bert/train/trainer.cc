@@ -66,9 +66,12 @@ struct Trainer::Optimizer {
 
 Trainer::Trainer(LoadedModel& model, TrainConfig config, DataFeed feed)
     : model_(model), config_(std::move(config)), feed_(std::move(feed)) {
-  NN_CHECK(config_.batch_size >= 1 && config_.grad_accum >= 1 && config_.total_steps >= 1,
-           "trainer: batch size, gradient accumulation and steps must be at least 1");
-  schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps, config_.total_steps};
+  NN_CHECK(config_.batch_size >= 1 && config_.grad_accum >= 1, "trainer: batch size and gradient accumulation must be at least 1");
+  NN_CHECK(config_.total_steps >= 1 || (config_.total_steps == 0 && config_.max_minutes > 0),
+           "trainer: give a step count of at least 1, or a time budget (max_minutes) to fix it");
+  // Until a time budget's step count is fixed, the schedule runs as if the end were far away.
+  schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps,
+               config_.total_steps > 0 ? config_.total_steps : int64_t{1} << 40};
   nn::Module& m = model_.module();
   nn::FlatParameters* flat = m.flat_parameters();
   if (!flat) flat = &m.flatten_parameters(nn::is_no_decay_parameter);
@@ -87,6 +90,7 @@ struct Trainer::BatchOutcome {
   double lm_loss = 0;     // the language-model part alone (for perplexity)
   int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
   int64_t tokens = 0;     // text tokens of the batch (padding not counted)
+  int64_t positions = 0;  // positions of the batch (B·T, padding counted)
 };
 
 namespace {
@@ -104,6 +108,7 @@ Trainer::BatchOutcome Trainer::forward(const MaskedLMBatch& b) const {
   o.loss = out.loss;
   o.lm_loss = out.mlm_loss.item();
   o.tokens = text_tokens(b.attention_mask);
+  o.positions = b.attention_mask.numel();
   nn::NoGradGuard no_grad;
   std::tie(o.correct, o.counted) = count_correct(out.mlm_logits, b.masked_labels);
   if (out.nsp_logits.defined()) std::tie(o.nsp_correct, o.nsp_counted) = count_correct(out.nsp_logits, b.next_sentence_labels);
@@ -116,6 +121,7 @@ Trainer::BatchOutcome Trainer::forward(const CausalLMBatch& b) const {
   o.loss = model_.lm_head->loss(logits, b.labels);
   o.lm_loss = o.loss.item();
   o.tokens = text_tokens(b.attention_mask);
+  o.positions = b.attention_mask.numel();
   const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
   nn::NoGradGuard no_grad;
   std::tie(o.correct, o.counted) = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),
@@ -136,6 +142,7 @@ Trainer::StepStats Trainer::train_step() {
              " (lower --lr or raise --warmup-steps); the last good checkpoint is kept");
     s.loss += value * scale;
     s.tokens += o.tokens;
+    s.positions += o.positions;
     correct += o.correct;
     counted += o.counted;
     nsp_correct += o.nsp_correct;
@@ -207,6 +214,18 @@ void Trainer::save_checkpoint() {
   run_dir::rotate(config_.out_dir, config_.keep_checkpoints);
 }
 
+void Trainer::fix_steps_for_budget(double seconds_per_step, double elapsed_s) {
+  // An evaluation pass is a forward pass over the held-out batches: about a third of a training
+  // step's work per batch (backward costs about twice the forward).
+  const double eval_batches = static_cast<double>(feed_.eval_masked.size() + feed_.eval_causal.size());
+  const double eval_s = eval_batches * seconds_per_step / (3.0 * static_cast<double>(config_.grad_accum));
+  const double per_step = seconds_per_step + (config_.eval_every > 0 ? eval_s / static_cast<double>(config_.eval_every) : 0);
+  const double remaining = 0.98 * (config_.max_minutes * 60 - elapsed_s) - eval_s;  // the final evaluation
+  config_.total_steps = std::max<int64_t>(step_ + 1, step_ + static_cast<int64_t>(remaining / per_step));
+  schedule_.total_steps = config_.total_steps;
+  schedule_.warmup_steps = std::min(schedule_.warmup_steps, config_.total_steps);
+}
+
 void Trainer::save_final() {
   save_pretrained(config_.out_dir, model_.module(), model_.config, architecture_for(config_.objective),
                   config_.vocab_path, config_.lower_case, config_.save_bf16);
@@ -240,11 +259,17 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
   TrainSummary summary;
   const auto t0 = std::chrono::steady_clock::now();
   auto window_t = t0;
-  int64_t window_tokens = 0;
+  int64_t window_tokens = 0, window_positions = 0;
   double window_loss = 0, window_acc = 0, window_nsp = 0;
   int64_t window_steps = 0;
-  while (step_ < config_.total_steps) {
+  // A time budget without a step count: the steps that fill it are fixed from the speed of the
+  // first steps (after a few warm-up steps), so the schedule can decay to 0 as the budget ends.
+  const int64_t probe_begin = step_ + 3, probe_end = step_ + 23;
+  auto probe_t = t0;
+  while (config_.total_steps == 0 || step_ < config_.total_steps) {
     if (stop_requested()) { summary.interrupted = true; break; }
+    if (config_.total_steps == 0 && step_ == probe_begin) probe_t = std::chrono::steady_clock::now();
+    if (config_.total_steps == 0 && step_ == probe_end) fix_steps_for_budget(seconds_since(probe_t) / (probe_end - probe_begin), seconds_since(t0));
     if (config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60) break;
     model_.module().zero_grad();
     const StepStats s = train_step();
@@ -257,6 +282,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
     ++step_;
     tokens_seen_ += s.tokens;
     window_tokens += s.tokens;
+    window_positions += s.positions;
     window_loss += s.loss;
     window_acc += s.mlm_acc;
     window_nsp += s.nsp_acc;
@@ -279,7 +305,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       ev.lr = lr;
       ev.tokens_per_s = static_cast<double>(window_tokens) / dt;
       ev.elapsed_s = elapsed_before_ + seconds_since(t0);
-      ev.eta_s = dt / static_cast<double>(window_steps) * static_cast<double>(config_.total_steps - step_);
+      ev.eta_s = dt / static_cast<double>(window_steps) * static_cast<double>(std::max<int64_t>(config_.total_steps - step_, 0));
       if (config_.max_minutes > 0) ev.eta_s = std::min(ev.eta_s, std::max(0.0, config_.max_minutes * 60 - seconds_since(t0)));
       MetricsRecord rec;
       rec.step = step_;
@@ -290,6 +316,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       rec.elapsed_s = ev.elapsed_s;
       rec.peak_memory_mb = static_cast<double>(nn::peak_resident_bytes()) / (1024.0 * 1024.0);
       rec.mlm_acc = ev.mlm_acc;
+      if (window_positions > 0) rec.padding_share = 1.0 - static_cast<double>(window_tokens) / static_cast<double>(window_positions);
       if (config_.objective == Objective::mlm_nsp) rec.nsp_acc = ev.nsp_acc;
       if (do_eval && (!feed_.eval_masked.empty() || !feed_.eval_causal.empty())) {
         const EvalResult e = evaluate();
@@ -313,7 +340,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       }
       metrics.add(rec);
       window_t = std::chrono::steady_clock::now();
-      window_tokens = window_steps = 0;
+      window_tokens = window_positions = window_steps = 0;
       window_loss = window_acc = window_nsp = 0;
     }
     if (config_.save_every > 0 && step_ % config_.save_every == 0 && !last) {

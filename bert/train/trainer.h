@@ -12,6 +12,7 @@
 
 #include "bert/checkpoint.h"
 #include "bert/data/instances.h"
+#include "bert/eval/baselines.h"
 #include "bert/model/task_models.h"
 #include "bert/train/metrics.h"
 #include "bert/train/train_config.h"
@@ -32,6 +33,7 @@ struct DataFeed {
   std::vector<MaskedLMBatch> eval_masked;
   std::vector<CausalLMBatch> eval_causal;
   int64_t eval_chars = 0;  // characters of the held-out text when known (causal: bits per character)
+  FrequencyBaselines baselines;  // masked LM: the frequency baselines of the held-out targets
 };
 
 // Averages over one evaluation pass. loss is the mean over all predictions of the pass (masked
@@ -81,7 +83,7 @@ class Trainer {
   static void clear_stop();
 
  private:
-  struct StepStats { double loss = 0, mlm_acc = 0, nsp_acc = 0; int64_t tokens = 0; };
+  struct StepStats { double loss = 0, mlm_acc = 0, nsp_acc = 0; int64_t tokens = 0, positions = 0; };
   StepStats train_step();
   struct BatchOutcome;
   // One forward pass (graph kept for backward unless in a no-grad scope) with its counts.
@@ -89,6 +91,9 @@ class Trainer {
   BatchOutcome forward(const CausalLMBatch& batch) const;
   void save_checkpoint();
   void save_final();
+  // Fixes total_steps (and the schedule's end) so that training fills config.max_minutes, from the
+  // measured time per step and the time already spent.
+  void fix_steps_for_budget(double seconds_per_step, double elapsed_s);
 
   LoadedModel& model_;
   TrainConfig config_;

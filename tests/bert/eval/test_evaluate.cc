@@ -12,6 +12,7 @@
 #include <numbers>
 #include <unistd.h>
 
+#include "bert/eval/baselines.h"
 #include "bert/eval/causal_score.h"
 #include "bert/eval/causal_windows.h"
 #include "bert/eval/eval_text.h"
@@ -348,4 +349,27 @@ TEST_CASE("pretraining's held-out bits per character equal evaluate's", "[eval][
   CHECK(r.loss == Approx(f.score.nats / static_cast<double>(f.score.tokens)).epsilon(1e-5));
   CHECK(r.nats_per_char == Approx(f.score.nats / static_cast<double>(f.chars)).epsilon(1e-5));
   CHECK(r.bits_per_char == Approx(r.nats_per_char / std::numbers::ln2).epsilon(1e-9));
+}
+
+TEST_CASE("frequency baselines: the most frequent token's accuracy and the unigram loss, by hand", "[eval][baselines]") {
+  // Training counts of ids 0..3: 5, 3, 0, 2 (Σ 10); add-one smoothing gives p = (c + 1) / 14:
+  // p(0) = 6/14, p(1) = 4/14, p(3) = 3/14. Targets 1, 0, (ignored), 3, 0: the top id 0 is right twice
+  // in four, and the loss is −(ln 4/14 + ln 6/14 + ln 3/14 + ln 6/14) / 4.
+  const std::vector<int64_t> counts = {5, 3, 0, 2};
+  const std::vector<int64_t> targets = {1, 0, -100, 3, 0};
+  const FrequencyBaselines b = frequency_baselines(counts, targets);
+  CHECK(b.top_id == 0);
+  CHECK(b.targets == 4);
+  CHECK(b.top_accuracy == 0.5);
+  const double expected = -(std::log(4.0 / 14) + std::log(6.0 / 14) + std::log(3.0 / 14) + std::log(6.0 / 14)) / 4;
+  CHECK(b.unigram_loss == Approx(expected).epsilon(1e-12));
+  CHECK_THROWS_WITH(frequency_baselines(counts, std::vector<int64_t>{4}), Catch::Contains("outside the vocabulary"));
+}
+
+TEST_CASE("token counts leave out the special tokens", "[eval][baselines]") {
+  Corpus c;
+  c.add_document(std::vector<std::vector<int32_t>>{{1, 2, 2}, {3, 2}});
+  c.add_document(std::vector<std::vector<int32_t>>{{3, 1}});
+  const int32_t specials[] = {3};
+  CHECK(token_counts(c, 5, specials) == std::vector<int64_t>{0, 2, 3, 0, 0});
 }

@@ -2,6 +2,7 @@
 // recovery from an interrupted save, and the stops and errors a user can meet.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -346,4 +347,33 @@ TEST_CASE("resuming checks the corpus: moved is fine when named, changed or gone
   write_corpus(dir.path / "moved.txt", "\nthe end of a changed corpus.\n");
   REQUIRE_THROWS_WITH(resume_run(dir.path / "run", 5),
                       Catch::Contains("moved.txt") && Catch::Contains("has changed since the run started"));
+}
+
+TEST_CASE("a time budget fixes its step count early and decays the learning rate to the end", "[trainer][budget]") {
+  TempDir dir;
+  const BertConfig c = small_config(60);
+  LoadedModel m = new_pretraining(c, 1);
+  TrainConfig cfg = synthetic_config(dir.path, 0);  // no step count: the budget decides
+  cfg.max_minutes = 0.1;                            // 6 s: thousands of steps of this small model
+  cfg.warmup_steps = 2;
+  cfg.log_every = 1000000;
+  Trainer t(m, cfg, synthetic_feed(60, 4, 16, 5));
+  int64_t total = -1, last_step = 0;
+  double last_lr = -1;
+  const auto start = std::chrono::steady_clock::now();
+  t.run([&](const ProgressEvent& e) {
+    if (e.kind != ProgressEvent::Kind::Step) return;
+    total = e.total_steps;
+    last_step = e.step;
+    last_lr = e.lr;
+  });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO("fixed " << total << " steps, ran " << last_step << " in " << seconds << " s, last lr " << last_lr);
+  CHECK(total > 23);  // fixed after the probe steps
+  CHECK(last_step <= total);
+  CHECK(seconds < 6 * 1.5);
+  // When the fixed count is reached first, the learning rate has decayed to its last, smallest value
+  // (on a loaded machine the time limit may come first: how many steps fit is the machine's).
+  if (last_step == total) CHECK(last_lr <= cfg.lr / static_cast<double>(total - cfg.warmup_steps) * 1.0001);
+  CHECK(run_dir::read_state(run_dir::latest_checkpoint(dir.path.string())).config.total_steps == total);
 }
