@@ -73,7 +73,8 @@ int run(int argc, char** argv) {
 
   const std::string dir = args.get("--model");
   NN_CHECK(std::filesystem::is_directory(dir), dir, ": not a directory (give a checkpoint directory)");
-  const bert::LoadedModel model = bert::load_pretrained(dir);
+  const std::unique_ptr<bert::TaskModel> loaded = bert::load_pretrained(dir);
+  const bert::TaskModel& model = *loaded;
   const std::string vocab = (std::filesystem::path(dir) / "vocab.txt").string();
   NN_CHECK(std::filesystem::exists(vocab), dir, ": vocab.txt is missing");
   const bert::Tokenizer tokenizer = bert::Tokenizer::load(vocab, bert::load_lower_case(dir));

@@ -41,7 +41,7 @@ std::vector<std::string> read_prompts(const std::string& path) {
   return lines;
 }
 
-void fill_mask(const cli::Args& args, const bert::LoadedModel& model, const bert::Tokenizer& tokenizer) {
+void fill_mask(const cli::Args& args, const bert::TaskModel& model, const bert::Tokenizer& tokenizer) {
   const std::string format = args.get("--format", "text");
   if (format != "text" && format != "json") throw cli::UsageError("--format must be text or json");
   const int top_k = static_cast<int>(args.get_int("--top-k", 5, 1, 1000000));
@@ -66,7 +66,7 @@ bert::SamplingOptions sampling_options(const cli::Args& args) {
   return s;
 }
 
-void gibbs(const cli::Args& args, const bert::LoadedModel& model, const bert::Tokenizer& tokenizer) {
+void gibbs(const cli::Args& args, const bert::TaskModel& model, const bert::Tokenizer& tokenizer) {
   bert::GibbsOptions o;
   o.sampling = sampling_options(args);
   o.length = static_cast<int>(args.get_int("--length", 10, 1, 100000));
@@ -82,7 +82,7 @@ void gibbs(const cli::Args& args, const bert::LoadedModel& model, const bert::To
 }
 
 // --prompts FILE: every line decoded in one batch, continuations printed in order.
-void continue_batch(const cli::Args& args, const bert::GenerateOptions& o, const bert::LoadedModel& model,
+void continue_batch(const cli::Args& args, const bert::GenerateOptions& o, const bert::TaskModel& model,
                     const bert::Tokenizer& tokenizer) {
   const std::string format = args.get("--format", "text");
   if (format != "text" && format != "json") throw cli::UsageError("--format must be text or json");
@@ -104,7 +104,7 @@ void continue_batch(const cli::Args& args, const bert::GenerateOptions& o, const
                prompts.size(), rs[0].prompt_seconds, generated, sec, sec > 0 ? static_cast<double>(generated) / sec : 0.0);
 }
 
-void continue_text(const cli::Args& args, const bert::LoadedModel& model, const bert::Tokenizer& tokenizer) {
+void continue_text(const cli::Args& args, const bert::TaskModel& model, const bert::Tokenizer& tokenizer) {
   bert::GenerateOptions o;
   o.max_new_tokens = static_cast<int>(args.get_int("--max-new-tokens", 100, 0, 1000000));
   o.sampling = sampling_options(args);
@@ -145,11 +145,12 @@ int run(int argc, char** argv) {
   nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
 
   const std::string dir = args.get("--model");
-  const bert::LoadedModel model = bert::load_pretrained(dir);
+  const std::unique_ptr<bert::TaskModel> loaded = bert::load_pretrained(dir);
+  const bert::TaskModel& model = *loaded;
   const std::string vocab = (std::filesystem::path(dir) / "vocab.txt").string();
   NN_CHECK(std::filesystem::exists(vocab), dir, ": vocab.txt is missing");
   const bert::Tokenizer tokenizer = bert::Tokenizer::load(vocab, bert::load_lower_case(dir));
-  const bool causal = model.architecture == bert::Architecture::LMHead;
+  const bool causal = bert::as_causal_lm(model) != nullptr;
   if (causal && mode == "gibbs")
     throw cli::UsageError("--mode gibbs needs a masked-LM checkpoint; this one is a causal BertLMHeadModel");
   if (!causal && args.has("--prompts"))

@@ -1,24 +1,19 @@
 // pretrain — the main job: text in, a trained BERT checkpoint out (see README "Pretraining").
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.h"
+#include "apps/train_progress.h"
 #include "bert/checkpoint.h"
 #include "bert/train/corpus_feed.h"
 #include "bert/tokenizer/vocab.h"
+#include "bert/task/registry.h"
 #include "bert/train/run_dir.h"
 #include "bert/train/synthetic.h"
 #include "bert/train/trainer.h"
 #include "core/kernels/gemm.h"
-#include "core/profile.h"
-#include "core/storage.h"
 #include "core/threads.h"
 #include "nn/io/read_file.h"
 
@@ -62,78 +57,6 @@ const char* kUsage =
     "  --eval-every, --save-every, --log-every, --keep, --threads, --precision, --save-bf16, --profile.\n"
     "  The run owns DIR/vocab.txt; its corpus and held-out files must be unchanged (if they moved,\n"
     "  give their new locations with --corpus / --eval-file).\n";
-
-std::atomic<int> g_signals{0};  // lock-free, so safe in a signal handler
-
-void on_signal(int) {
-  if (g_signals.fetch_add(1) > 0) _exit(130);  // second Ctrl-C: quit now; the last checkpoint is intact
-  bert::Trainer::request_stop();
-  const char msg[] = "\nstopping after this step and saving (Ctrl-C again to quit at once)\n";
-  [[maybe_unused]] ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
-}
-
-std::string format_duration(double s) {
-  char buf[32];
-  const long t = static_cast<long>(s);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  return buf;
-}
-
-// Prints progress: one rewritten line on a terminal, plain lines otherwise.
-struct ProgressPrinter {
-  bool tty = isatty(STDERR_FILENO);
-  bert::Objective objective;
-  void operator()(const bert::ProgressEvent& e) const {
-    using K = bert::ProgressEvent::Kind;
-    if (e.kind == K::Step) {
-      char nsp[32] = "";
-      if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, " nsp_acc %.3f", e.nsp_acc);
-      char total[32] = "";  // a --minutes run fixes its step count after its first steps
-      if (e.total_steps > 0) std::snprintf(total, sizeof total, "/%lld", static_cast<long long>(e.total_steps));
-      std::fprintf(stderr, "%sstep %lld%s  loss %.4f  %s %.3f%s  lr %.2e  %.0f tok/s  eta %s%s",
-                   tty ? "\r\033[K" : "", static_cast<long long>(e.step), total,
-                   e.loss, objective == bert::Objective::clm ? "acc" : "mlm_acc", e.mlm_acc, nsp, e.lr,
-                   e.tokens_per_s, format_duration(e.eta_s).c_str(), tty ? "" : "\n");
-    } else if (e.kind == K::Eval) {
-      char nsp[64] = "";
-      if (objective == bert::Objective::mlm_nsp) std::snprintf(nsp, sizeof nsp, "  nsp_acc %.3f", e.eval.nsp_acc);
-      if (e.eval.bits_per_char > 0)
-        std::snprintf(nsp, sizeof nsp, "  nats/char %.4f  bits/char %.4f", e.eval.nats_per_char, e.eval.bits_per_char);
-      std::fprintf(stderr, "%seval  step %lld  loss %.4f  perplexity %.2f  %s %.3f%s\n", tty ? "\n" : "",
-                   static_cast<long long>(e.step), e.eval.loss, e.eval.perplexity,
-                   objective == bert::Objective::clm ? "acc" : "mlm_acc", e.eval.mlm_acc, nsp);
-    } else if (e.kind == K::Saved) {
-      std::fprintf(stderr, "%ssaved %s\n", tty ? "\n" : "", e.path.c_str());
-    } else {
-      std::fprintf(stderr, "%sdone: %lld steps in %s, peak memory %.0f MB\n", tty ? "\n" : "",
-                   static_cast<long long>(e.step), format_duration(e.elapsed_s).c_str(),
-                   static_cast<double>(nn::peak_resident_bytes()) / (1024.0 * 1024.0));
-    }
-  }
-};
-
-// --profile: records ops from the end of the first step (warm-up: JIT, allocator) to the end of
-// the last, and keeps the table of the steps seen so far (evaluation after the last step would
-// otherwise be counted).
-// Progress events come every few steps; the first one starts the recording.
-struct StepProfiler {
-  int64_t first_step = -1, last_step = -1;
-  std::chrono::steady_clock::time_point start;
-  std::string table;
-  void on_step(int64_t step) {
-    if (first_step < 0) {
-      first_step = last_step = step;
-      nn::profile::reset();
-      nn::profile::set_enabled(true);
-      start = std::chrono::steady_clock::now();
-      return;
-    }
-    last_step = step;
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    table = nn::profile::report(step - first_step, wall);
-  }
-};
 
 std::string default_run_name() {
   char buf[64];
@@ -236,22 +159,6 @@ void check_resume_options(const cli::Args& args, const bert::TrainConfig& run, c
     throw cli::UsageError("--vocab " + args.get("--vocab") + ": not the run's vocabulary (" + run.vocab_path + ")");
 }
 
-// A freshly initialised model of the objective's architecture.
-bert::LoadedModel new_model(const bert::BertConfig& config, bert::Objective objective, uint64_t seed) {
-  bert::LoadedModel m;
-  m.config = config;
-  m.architecture = bert::architecture_for(objective);
-  switch (m.architecture) {
-    case bert::Architecture::PreTraining: m.pretraining = std::make_unique<bert::BertForPreTraining>(config, seed); break;
-    case bert::Architecture::MaskedLM: m.masked_lm = std::make_unique<bert::BertForMaskedLM>(config, seed); break;
-    case bert::Architecture::LMHead:
-      m.config.is_decoder = true;
-      m.lm_head = std::make_unique<bert::BertLMHeadModel>(m.config, seed);
-      break;
-  }
-  return m;
-}
-
 
 int run(int argc, char** argv) {
   const cli::Args args(argc, argv,
@@ -272,18 +179,17 @@ int run(int argc, char** argv) {
   if (args.has("--vocab") && args.has("--vocab-size")) throw cli::UsageError("give --vocab or --vocab-size, not both");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
   nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  cli::stop_on_signals();
 
   bert::TrainConfig cfg;
-  bert::LoadedModel model;
+  std::unique_ptr<bert::TaskModel> model;
   std::unique_ptr<bert::CorpusFeed> data;
   std::string resume_from;
   if (args.has("--resume")) {
     resume_from = bert::run_dir::find_checkpoint(args.get("--resume"));
     cfg = bert::run_dir::prepare_resume(resume_from).config;  // the run continues where it is now
     model = bert::load_pretrained(resume_from);
-    check_resume_options(args, cfg, model.config);
+    check_resume_options(args, cfg, model->config());
     // What may change between sessions: the stop, logging and saving, and where the inputs are now.
     if (args.has("--steps")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
     if (args.has("--minutes")) cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
@@ -324,10 +230,10 @@ int run(int argc, char** argv) {
       cfg.total_steps = args.get_int("--steps", 500, 1, int64_t{1} << 40);
     }
     if (cfg.warmup_steps < 0) cfg.warmup_steps = std::min<int64_t>(cfg.total_steps / 10, 1000);
-    model = new_model(mc, cfg.objective, cfg.seed);
+    model = bert::make_task_model(bert::architecture_for(cfg.objective), mc, cfg.seed);
     std::fprintf(stderr, "model: %s, %lld layers, hidden %lld, %.1fM parameters; %s, batch %lld × %lld tokens\n",
-                 bert::architecture_name(model.architecture), static_cast<long long>(mc.num_hidden_layers),
-                 static_cast<long long>(mc.hidden_size), model.module().num_parameters() / 1e6,
+                 model->architecture().c_str(), static_cast<long long>(mc.num_hidden_layers),
+                 static_cast<long long>(mc.hidden_size), model->num_parameters() / 1e6,
                  bert::objective_name(cfg.objective).c_str(), static_cast<long long>(cfg.batch_size),
                  static_cast<long long>(cfg.seq_len));
   }
@@ -336,39 +242,36 @@ int run(int argc, char** argv) {
     data = bert::CorpusFeed::reopen(cfg);
     if (args.has("--epochs")) cfg.total_steps = data->steps_for_epochs(args.get_int("--epochs", 1, 1, 1000000));
   }
-  bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model.config.vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
+  bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model->config().vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
   const bert::FrequencyBaselines baselines = feed.baselines;
-  bert::Trainer trainer(model, cfg, std::move(feed));
+  bert::Trainer trainer(*model, cfg, std::move(feed));
   if (!resume_from.empty()) trainer.resume(resume_from);
-  const ProgressPrinter printer{isatty(STDERR_FILENO) != 0, cfg.objective};
-  StepProfiler profiler;
+  const cli::ProgressPrinter printer;
+  cli::StepProfiler profiler;
   const bool profile = args.flag("--profile");
   const bert::TrainSummary summary = trainer.run([&](const bert::ProgressEvent& e) {
     if (profile && e.kind == bert::ProgressEvent::Kind::Step) profiler.on_step(e.step);
     printer(e);
   });
-  nn::profile::set_enabled(false);
-  if (profile)
-    std::printf("\nprofile of steps %lld-%lld (per step; evaluation and saving between them included):\n%s",
-                static_cast<long long>(profiler.first_step + 1), static_cast<long long>(profiler.last_step),
-                profiler.table.empty() ? "(fewer than 2 steps)\n" : profiler.table.c_str());
+  if (profile) profiler.print();
 
   std::printf("\nmodel saved in %s (%lld steps%s)\n", summary.final_dir.c_str(), static_cast<long long>(summary.steps),
               summary.interrupted ? ", interrupted" : "");
+  const bert::EvalReport& ev = summary.last_eval;
+  const bool causal = cfg.objective == bert::Objective::clm;
   if (summary.evaluated)
-    std::printf("held-out: loss %.4f, perplexity %.2f, %s accuracy %.3f\n", summary.last_eval.loss,
-                summary.last_eval.perplexity, cfg.objective == bert::Objective::clm ? "next-token" : "MLM",
-                summary.last_eval.mlm_acc);
+    std::printf("held-out: loss %.4f, perplexity %.2f, %s accuracy %.3f\n", ev.get("loss"), ev.get("perplexity"),
+                causal ? "next-token" : "MLM", ev.get(causal ? "acc" : "mlm_acc"));
   if (summary.evaluated && baselines.targets > 0)
     std::printf("baselines on the same held-out tokens: always \"%s\" (the most frequent) accuracy %.3f; "
                 "unigram frequencies loss %.4f\n",
                 bert::Vocab::load(cfg.vocab_path).token(baselines.top_id).c_str(), baselines.top_accuracy,
                 baselines.unigram_loss);
-  if (summary.evaluated && summary.last_eval.bits_per_char > 0)
-    std::printf("held-out: %.4f nats per character, %.4f bits per character\n", summary.last_eval.nats_per_char,
-                summary.last_eval.bits_per_char);
+  if (summary.evaluated && ev.has("bits_per_char"))
+    std::printf("held-out: %.4f nats per character, %.4f bits per character\n", ev.get("nats_per_char"),
+                ev.get("bits_per_char"));
   std::printf("loss curve: %s/loss.svg   metrics: %s/metrics.jsonl\n", cfg.out_dir.c_str(), cfg.out_dir.c_str());
-  if (cfg.objective == bert::Objective::clm)
+  if (causal)
     std::printf("try it:  generate --model %s --prompt \"The\"\n", summary.final_dir.c_str());
   else
     std::printf("try it:  generate --model %s --prompt \"a [MASK] is a program that translates source code .\"\n",

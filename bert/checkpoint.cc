@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "bert/task/registry.h"
 #include "nn/io/atomic_file.h"
 #include "nn/io/safetensors.h"
 
@@ -93,72 +94,31 @@ void save_weights(const nn::Module& model, const std::string& path, bool bf16) {
   nn::write_safetensors(path, tensors, {{"format", "pt"}}, bf16 ? nn::StoreAs::BF16 : nn::StoreAs::F32);
 }
 
-Architecture architecture_of(const BertConfig& config) {
-  if (config.architectures.empty()) return config.is_decoder ? Architecture::LMHead : Architecture::PreTraining;
-  const std::string& a = config.architectures.front();
-  if (a == "BertForPreTraining") return Architecture::PreTraining;
-  if (a == "BertForMaskedLM") return Architecture::MaskedLM;
-  if (a == "BertLMHeadModel") return Architecture::LMHead;
-  nn::fail("config: architecture '", a,
-           "' is not supported (expected BertForPreTraining, BertForMaskedLM or BertLMHeadModel)");
-}
-
-const char* architecture_name(Architecture a) {
-  switch (a) {
-    case Architecture::PreTraining: return "BertForPreTraining";
-    case Architecture::MaskedLM: return "BertForMaskedLM";
-    case Architecture::LMHead: return "BertLMHeadModel";
-  }
-  return "";
-}
-
-nn::Module& LoadedModel::module() const {
-  if (pretraining) return *pretraining;
-  if (masked_lm) return *masked_lm;
-  return *lm_head;
-}
-
-const BertModel& LoadedModel::bert() const {
-  if (pretraining) return pretraining->bert;
-  if (masked_lm) return masked_lm->bert;
-  return lm_head->bert;
-}
-
-FullOutput LoadedModel::forward_all(const nn::Tensor& ids, const nn::Tensor& types, const nn::Tensor& mask) const {
-  if (pretraining) return pretraining->forward_all(ids, types, mask);
-  if (masked_lm) return masked_lm->forward_all(ids, types, mask);
-  return lm_head->forward_all(ids, types, mask);
-}
-
-LoadedModel load_pretrained(const std::string& dir) {
+std::unique_ptr<TaskModel> load_pretrained(const std::string& dir) {
   NN_CHECK(fs::is_directory(dir), dir, ": no such model directory");
   const std::string config_path = (fs::path(dir) / "config.json").string();
   const std::string weights_path = (fs::path(dir) / "model.safetensors").string();
   NN_CHECK(fs::exists(config_path), dir, ": not a model directory (config.json is missing)");
   NN_CHECK(fs::exists(weights_path), dir, ": model.safetensors is missing");
-  LoadedModel m;
-  m.config = BertConfig::load(config_path);
-  m.architecture = architecture_of(m.config);
-  switch (m.architecture) {
-    case Architecture::PreTraining: m.pretraining = std::make_unique<BertForPreTraining>(m.config, 0); break;
-    case Architecture::MaskedLM: m.masked_lm = std::make_unique<BertForMaskedLM>(m.config, 0); break;
-    case Architecture::LMHead:
-      m.config.is_decoder = true;
-      m.lm_head = std::make_unique<BertLMHeadModel>(m.config, 0);
-      break;
+  const BertConfig config = BertConfig::load(config_path);
+  std::unique_ptr<TaskModel> model;
+  try {
+    model = make_task_model(architecture_of(config), config, 0);
+  } catch (const nn::Error& e) {
+    nn::fail(config_path, ": ", e.what());
   }
-  load_weights(m.module(), weights_path);
-  m.module().eval();
-  return m;
+  load_weights(*model, weights_path);
+  model->eval();
+  return model;
 }
 
-void save_pretrained(const std::string& dir, const nn::Module& model, BertConfig config,
-                     Architecture architecture, const std::string& vocab_path, bool lower_case, bool bf16) {
+void save_pretrained(const std::string& dir, const TaskModel& model, const std::string& vocab_path,
+                     bool lower_case, bool bf16) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   NN_CHECK(!ec, dir, ": cannot create the directory: ", ec.message());
-  config.architectures = {architecture_name(architecture)};
-  config.is_decoder = architecture == Architecture::LMHead;
+  BertConfig config = model.config();
+  config.architectures = {model.architecture()};
   config.save((fs::path(dir) / "config.json").string());
   if (!vocab_path.empty()) {
     std::ifstream in(vocab_path, std::ios::binary);

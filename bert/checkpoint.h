@@ -12,7 +12,7 @@
 #include <string>
 
 #include "bert/config.h"
-#include "bert/model/task_models.h"
+#include "bert/task/task_model.h"
 
 namespace bert {
 
@@ -21,38 +21,14 @@ void load_weights(nn::Module& model, const std::string& path);
 // Writes every parameter of `model` (HF names; the tied decoder is not written) atomically.
 void save_weights(const nn::Module& model, const std::string& path, bool bf16 = false);
 
-enum class Architecture { PreTraining, MaskedLM, LMHead };
-
-// The architecture a config names (first of "architectures"); with none named,
-// BertLMHeadModel when is_decoder, else BertForPreTraining. Unknown names throw.
-Architecture architecture_of(const BertConfig& config);
-// "BertForPreTraining", "BertForMaskedLM" or "BertLMHeadModel".
-const char* architecture_name(Architecture a);
-
-// A model loaded from a checkpoint directory: exactly one of the three pointers is set.
-struct LoadedModel {
-  BertConfig config;
-  Architecture architecture;
-  std::unique_ptr<BertForPreTraining> pretraining;
-  std::unique_ptr<BertForMaskedLM> masked_lm;
-  std::unique_ptr<BertLMHeadModel> lm_head;
-  // The model as a Module (for parameters and train/eval).
-  nn::Module& module() const;
-  // The encoder inside, whichever the architecture.
-  const BertModel& bert() const;
-  // Full forward over all positions (prediction logits for every token).
-  FullOutput forward_all(const nn::Tensor& input_ids, const nn::Tensor& token_type_ids,
-                         const nn::Tensor& attention_mask) const;
-};
-
-// Loads config.json and model.safetensors of `dir` (errors name the directory and the file).
-LoadedModel load_pretrained(const std::string& dir);
-// Writes config.json (with "architectures"), model.safetensors and, if vocab_path is not empty,
-// a copy of the vocabulary as vocab.txt plus tokenizer_config.json ({"do_lower_case": …}) into
-// dir (created if needed); every file atomically.
-void save_pretrained(const std::string& dir, const nn::Module& model, BertConfig config,
-                     Architecture architecture, const std::string& vocab_path, bool lower_case = true,
-                     bool bf16 = false);
+// Loads config.json and model.safetensors of `dir` into the model its "architectures" names (the
+// registry, bert/task/registry.h), in eval mode. Errors name the directory and the file.
+std::unique_ptr<TaskModel> load_pretrained(const std::string& dir);
+// Writes config.json (the model's config with "architectures" = its class), model.safetensors
+// and, if vocab_path is not empty, a copy of the vocabulary as vocab.txt plus
+// tokenizer_config.json ({"do_lower_case": …}) into dir (created if needed); every file atomically.
+void save_pretrained(const std::string& dir, const TaskModel& model, const std::string& vocab_path,
+                     bool lower_case = true, bool bf16 = false);
 // do_lower_case from dir/tokenizer_config.json (HF's file); true when the file is absent.
 bool load_lower_case(const std::string& dir);
 

@@ -37,16 +37,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const bert::LoadedModel model = bert::load_pretrained(argv[1]);
+    const std::unique_ptr<bert::TaskModel> model = bert::load_pretrained(argv[1]);
     const bert::Tokenizer tok = bert::Tokenizer::load((std::filesystem::path(argv[1]) / "vocab.txt").string(),
                                                       bert::load_lower_case(argv[1]));
     nn::NoGradGuard no_grad;  // inference: no graph
     std::vector<std::vector<float>> vecs;
     for (int i = 2; i < argc; ++i) {
       const bert::Encoding e = tok.encode_single(argv[i]);
-      const int64_t T = static_cast<int64_t>(e.size()), H = model.config.hidden_size;
+      const int64_t T = static_cast<int64_t>(e.size()), H = model->config().hidden_size;
       const std::vector<int64_t> ids(e.ids.begin(), e.ids.end());
-      const nn::Tensor h = model.bert().forward(nn::Tensor::from_ids({1, T}, ids), nn::Tensor(), nn::Tensor()).sequence_output;
+      const nn::Tensor h = model->encoder().forward(nn::Tensor::from_ids({1, T}, ids), nn::Tensor(), nn::Tensor()).sequence_output;
       vecs.push_back(mean_rows(h.to_vector(), T, H));
     }
     for (size_t i = 0; i < vecs.size(); ++i)

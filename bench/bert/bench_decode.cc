@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
   const long B = arg(argc, argv, "--batch", 1), R = arg(argc, argv, "--repeats", 3);
   if (arg(argc, argv, "--threads", 0) > 0) nn::set_num_threads(static_cast<int>(arg(argc, argv, "--threads", 0)));
   try {
-    const bert::LoadedModel model = bert::load_pretrained(dir);
-    if (!model.lm_head) throw nn::Error(dir + ": not a causal BertLMHeadModel checkpoint");
-    const int64_t V = model.config.vocab_size;
+    const std::unique_ptr<bert::TaskModel> model = bert::load_pretrained(dir);
+    const bert::BertLMHeadModel* lm = bert::as_causal_lm(*model);
+    if (!lm) throw nn::Error(dir + ": not a causal BertLMHeadModel checkpoint");
+    const int64_t V = model->config().vocab_size;
     nn::NoGradGuard no_grad;
     // Fixed prompt ids, away from the specials.
     std::vector<std::vector<int32_t>> prompts(static_cast<size_t>(B));
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
       for (long t = 0; t < P; ++t) prompts[static_cast<size_t>(b)].push_back(static_cast<int32_t>(1000 + (37 * t + 11 * b) % 20000));
     for (long r = 0; r < R; ++r) {
       using clock = std::chrono::steady_clock;
-      bert::Decoder dec(*model.lm_head, B, P + N);
+      bert::Decoder dec(*lm, B, P + N);
       auto t0 = clock::now();
       std::vector<float> logits = dec.prefill(prompts).to_vector();
       const double prompt_s = std::chrono::duration<double>(clock::now() - t0).count();

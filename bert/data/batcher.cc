@@ -108,9 +108,7 @@ double padding_share(const PretrainingBatch& batch) {
   return 1.0 - static_cast<double>(batch.num_tokens) / static_cast<double>(ids.numel());
 }
 
-double padding_share(const MaskedLMBatch& batch) { return mask_padding_share(batch.attention_mask); }
-
-double padding_share(const CausalLMBatch& batch) { return mask_padding_share(batch.attention_mask); }
+double padding_share(const Batch& batch) { return mask_padding_share(batch.attention_mask); }
 
 size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,
                     size_t max_seq_length) {
@@ -122,7 +120,7 @@ size_t batch_length(std::span<const Instance> instances, const BatchOptions& opt
   return std::max(longest, std::min(rounded, max_seq_length));
 }
 
-MaskedLMBatch make_masked_lm_batch(std::span<const Instance> instances, size_t length,
+Batch make_masked_lm_batch(std::span<const Instance> instances, size_t length,
                                    int32_t pad_id) {
   const auto B = static_cast<int64_t>(instances.size()), T = static_cast<int64_t>(length);
   std::vector<int64_t> positions, labels, nsp;
@@ -134,7 +132,7 @@ MaskedLMBatch make_masked_lm_batch(std::span<const Instance> instances, size_t l
     }
     nsp.push_back(inst.next_sentence_label);
   }
-  MaskedLMBatch batch;
+  Batch batch;
   batch.input_ids = nn::Tensor::from_ids({B, T}, padded(instances, length, pad_id, &Instance::tokens));
   batch.token_type_ids = nn::Tensor::from_ids({B, T}, padded(instances, length, 0, &Instance::segment_ids));
   batch.attention_mask = nn::Tensor::from_ids({B, T}, attention_mask(instances, length));
@@ -145,10 +143,10 @@ MaskedLMBatch make_masked_lm_batch(std::span<const Instance> instances, size_t l
   return batch;
 }
 
-CausalLMBatch make_causal_lm_batch(std::span<const Instance> instances, size_t length,
+Batch make_causal_lm_batch(std::span<const Instance> instances, size_t length,
                                    int32_t pad_id) {
   const auto B = static_cast<int64_t>(instances.size()), T = static_cast<int64_t>(length);
-  CausalLMBatch batch;
+  Batch batch;
   batch.input_ids = nn::Tensor::from_ids({B, T}, padded(instances, length, pad_id, &Instance::tokens));
   batch.attention_mask = nn::Tensor::from_ids({B, T}, attention_mask(instances, length));
   batch.labels = nn::Tensor::from_ids({B, T}, padded(instances, length, -100, &Instance::tokens));

@@ -23,7 +23,7 @@
 // instances are packed into rows of max_seq_length by first-fit-decreasing over windows of
 // pack_window instances, and the stream's unit becomes the packed row: StreamPosition::index
 // counts rows of the epoch's packed order (a pure function of (seed, epoch) too, so seek stays
-// exact), and a batch is batch_size rows of max_seq_length (packed MaskedLMBatch fields set,
+// exact), and a batch is batch_size rows of max_seq_length (packed Batch fields set,
 // one NSP label per instance). Grouping and padding options do not apply to packed batches.
 // Evaluation batches (make_eval_batches) stay unpacked: they give the same losses.
 #pragma once
@@ -39,15 +39,15 @@
 
 #include "bert/data/corpus.h"
 #include "bert/data/instances.h"
-#include "bert/model/task_models.h"
+#include "bert/data/batch.h"
 #include "core/tensor.h"
 
 namespace bert {
 
 // One batch of whichever objective the stream was made for.
 struct PretrainingBatch {
-  MaskedLMBatch masked;   // objectives mlm+nsp and mlm
-  CausalLMBatch causal;   // objective clm (labels −100 at padding)
+  Batch masked;   // objectives mlm+nsp and mlm
+  Batch causal;   // objective clm (labels −100 at padding)
   int64_t num_tokens = 0; // non-padding tokens
 };
 
@@ -63,19 +63,18 @@ struct BatchOptions {
 // empty batch), for logging how much compute padding takes.
 double padding_share(const PretrainingBatch& batch);
 // The same from a batch's attention_mask (the 0s over all positions), for code that holds only it.
-double padding_share(const MaskedLMBatch& batch);
-double padding_share(const CausalLMBatch& batch);
+double padding_share(const Batch& batch);
 
 // Padded length of a batch of instances (never above max_seq_length, never below the longest).
 size_t batch_length(std::span<const Instance> instances, const BatchOptions& options,
                     size_t max_seq_length);
 
-// MaskedLMBatch of instances padded to length with pad_id; masked positions flattened b·T + t.
-MaskedLMBatch make_masked_lm_batch(std::span<const Instance> instances, size_t length,
+// Batch of instances padded to length with pad_id; masked positions flattened b·T + t.
+Batch make_masked_lm_batch(std::span<const Instance> instances, size_t length,
                                    int32_t pad_id);
 
-// CausalLMBatch of instances padded to length with pad_id.
-CausalLMBatch make_causal_lm_batch(std::span<const Instance> instances, size_t length,
+// Batch of instances padded to length with pad_id.
+Batch make_causal_lm_batch(std::span<const Instance> instances, size_t length,
                                    int32_t pad_id);
 
 // The batch of instances for objective (padding by options).

@@ -76,7 +76,7 @@ std::vector<std::vector<uint32_t>> pack_rows(const std::vector<Instance>& instan
   return rows;
 }
 
-MaskedLMBatch make_packed_masked_lm_batch(std::span<const std::vector<Instance>> rows, size_t length,
+Batch make_packed_masked_lm_batch(std::span<const std::vector<Instance>> rows, size_t length,
                                           int32_t pad_id) {
   const auto B = static_cast<int64_t>(rows.size()), T = static_cast<int64_t>(length);
   std::vector<int64_t> ids(rows.size() * length, pad_id), types(ids.size(), 0), mask(ids.size(), 0),
@@ -107,7 +107,7 @@ MaskedLMBatch make_packed_masked_lm_batch(std::span<const std::vector<Instance>>
     }
     for (int64_t t = at; t < T; ++t) instance[static_cast<size_t>(b * T + t)] = static_cast<int64_t>(row.size());
   }
-  MaskedLMBatch batch;
+  Batch batch;
   batch.input_ids = nn::Tensor::from_ids({B, T}, ids);
   batch.token_type_ids = nn::Tensor::from_ids({B, T}, types);
   batch.attention_mask = nn::Tensor::from_ids({B, T}, mask);

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "bert/data/instances.h"
-#include "bert/model/task_models.h"
+#include "bert/data/batch.h"
 
 namespace bert {
 
@@ -37,11 +37,11 @@ std::vector<std::vector<uint32_t>> pack_rows(const std::vector<Instance>& instan
                                              std::span<const uint32_t> order, size_t capacity,
                                              size_t window, uint64_t seed);
 
-// The MaskedLMBatch of packed rows (rows[r]: the instances of row r, at most length tokens in
+// The Batch of packed rows (rows[r]: the instances of row r, at most length tokens in
 // all), each row padded to length with pad_id: position_ids, instance_ids (k for the k-th
 // instance of a row, the instance count for its padding) and cls_positions set, masked positions
 // flat b·T + t, one next-sentence label per instance (rows in order, instances in row order).
-MaskedLMBatch make_packed_masked_lm_batch(std::span<const std::vector<Instance>> rows, size_t length,
+Batch make_packed_masked_lm_batch(std::span<const std::vector<Instance>> rows, size_t length,
                                           int32_t pad_id);
 
 }  // namespace bert

@@ -10,29 +10,29 @@
 
 namespace bert {
 
-LMScore score_causal(const LoadedModel& model, std::span<const int32_t> stream, const CausalScoreOptions& options,
+LMScore score_causal(const TaskModel& model, std::span<const int32_t> stream, const CausalScoreOptions& options,
                      const ScoreProgress& progress) {
   const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
-  NN_CHECK(model.architecture == Architecture::LMHead && model.lm_head,
-           "causal scoring needs a causal BertLMHeadModel; this checkpoint is ", architecture_name(model.architecture),
+  NN_CHECK(as_causal_lm(model),
+           "causal scoring needs a causal BertLMHeadModel; this checkpoint is ", model.architecture(),
            " (masked-LM models are scored by pseudo-log-likelihood)");
-  const int64_t max_pos = model.config.max_position_embeddings;
+  const int64_t max_pos = model.config().max_position_embeddings;
   const int64_t L = options.max_len > 0 ? options.max_len : max_pos;
   NN_CHECK(L <= max_pos, "causal scoring: windows of ", L, " tokens exceed the model's ", max_pos, " positions");
   const int64_t S = options.stride > 0 ? options.stride : L - 1;
   NN_CHECK(options.batch_size >= 1, "causal scoring: batch size must be at least 1, got ", options.batch_size);
   const std::vector<ScoreWindow> windows = causal_windows(static_cast<int64_t>(stream.size()), L, S);
-  const int32_t pad = static_cast<int32_t>(std::max<int64_t>(model.config.pad_token_id, 0));
+  const int32_t pad = static_cast<int32_t>(std::max<int64_t>(model.config().pad_token_id, 0));
 
   nn::NoGradGuard no_grad;
-  model.module().eval();
-  const BertLMHeadModel& m = *model.lm_head;
+  const_cast<TaskModel&>(model).eval();  // dropout off: the mode, not the weights, changes
+  const BertLMHeadModel& m = *as_causal_lm(model);
   const int64_t total = static_cast<int64_t>(stream.size()) - 1;
   LMScore score;
   const std::span<const ScoreWindow> all(windows);
   const auto per_batch = static_cast<size_t>(options.batch_size);
   for (size_t i = 0; i < all.size(); i += per_batch) {
-    const CausalLMBatch batch = window_batch(stream, all.subspan(i, std::min(per_batch, all.size() - i)), pad);
+    const Batch batch = window_batch(stream, all.subspan(i, std::min(per_batch, all.size() - i)), pad);
     const int64_t B = batch.labels.size(0), T = batch.labels.size(1);
     // Position t predicts labels[t + 1]: gather the positions whose next label is scored.
     const std::vector<int64_t> labels = batch.labels.to_ids();

@@ -5,7 +5,7 @@
 #include <functional>
 #include <span>
 
-#include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "bert/eval/row_scores.h"
 
 namespace bert {
@@ -22,7 +22,7 @@ using ScoreProgress = std::function<void(int64_t done, int64_t total)>;
 // Σ −log p(stream[i] | window context) over i = 1 … N−1, with next-token accuracy. Puts the model
 // in eval mode. Throws nn::Error for a masked-LM checkpoint, a window longer than the model's
 // positions, or a stream shorter than 2 tokens.
-LMScore score_causal(const LoadedModel& model, std::span<const int32_t> stream, const CausalScoreOptions& options,
+LMScore score_causal(const TaskModel& model, std::span<const int32_t> stream, const CausalScoreOptions& options,
                      const ScoreProgress& progress = {});
 
 }  // namespace bert

@@ -24,7 +24,7 @@ std::vector<ScoreWindow> causal_windows(int64_t stream_length, int64_t max_len, 
   return windows;
 }
 
-CausalLMBatch window_batch(std::span<const int32_t> stream, std::span<const ScoreWindow> windows, int32_t pad_id) {
+Batch window_batch(std::span<const int32_t> stream, std::span<const ScoreWindow> windows, int32_t pad_id) {
   NN_CHECK(!windows.empty(), "causal scoring: a batch needs at least one window");
   int64_t T = 0;
   for (const ScoreWindow& w : windows) {
@@ -45,19 +45,19 @@ CausalLMBatch window_batch(std::span<const int32_t> stream, std::span<const Scor
       if (i >= w.first_target) labels[at] = stream[static_cast<size_t>(i)];
     }
   }
-  CausalLMBatch batch;
+  Batch batch;
   batch.input_ids = nn::Tensor::from_ids({B, T}, ids);
   batch.attention_mask = nn::Tensor::from_ids({B, T}, mask);
   batch.labels = nn::Tensor::from_ids({B, T}, labels);
   return batch;
 }
 
-std::vector<CausalLMBatch> causal_window_batches(std::span<const int32_t> stream, int64_t max_len, int64_t stride,
+std::vector<Batch> causal_window_batches(std::span<const int32_t> stream, int64_t max_len, int64_t stride,
                                                  int64_t batch_size, int32_t pad_id) {
   NN_CHECK(batch_size >= 1, "causal scoring: batch size must be at least 1, got ", batch_size);
   const std::vector<ScoreWindow> windows = causal_windows(static_cast<int64_t>(stream.size()), max_len, stride);
   const std::span<const ScoreWindow> all(windows);
-  std::vector<CausalLMBatch> batches;
+  std::vector<Batch> batches;
   for (size_t i = 0; i < all.size(); i += static_cast<size_t>(batch_size))
     batches.push_back(window_batch(stream, all.subspan(i, std::min(all.size() - i, static_cast<size_t>(batch_size))), pad_id));
   return batches;

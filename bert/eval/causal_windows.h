@@ -17,7 +17,7 @@
 #include <span>
 #include <vector>
 
-#include "bert/model/task_models.h"
+#include "bert/data/batch.h"
 
 namespace bert {
 
@@ -32,10 +32,10 @@ std::vector<ScoreWindow> causal_windows(int64_t stream_length, int64_t max_len, 
 
 // One batch of windows: input ids padded with pad_id (attention mask 0 there), labels −100 at
 // context-only positions and padding.
-CausalLMBatch window_batch(std::span<const int32_t> stream, std::span<const ScoreWindow> windows, int32_t pad_id);
+Batch window_batch(std::span<const int32_t> stream, std::span<const ScoreWindow> windows, int32_t pad_id);
 
 // Every window of a stream in batches of batch_size windows (the last batch may be smaller).
-std::vector<CausalLMBatch> causal_window_batches(std::span<const int32_t> stream, int64_t max_len, int64_t stride,
+std::vector<Batch> causal_window_batches(std::span<const int32_t> stream, int64_t max_len, int64_t stride,
                                                  int64_t batch_size, int32_t pad_id);
 
 }  // namespace bert

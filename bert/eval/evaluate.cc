@@ -13,8 +13,8 @@ using json = nlohmann::ordered_json;  // keys in the order written
 
 namespace {
 
-int64_t window_length(const LoadedModel& model, const EvaluateOptions& o) {
-  return o.max_len > 0 ? o.max_len : model.config.max_position_embeddings;
+int64_t window_length(const TaskModel& model, const EvaluateOptions& o) {
+  return o.max_len > 0 ? o.max_len : model.config().max_position_embeddings;
 }
 
 json file_json(const FileEvaluation& f) {
@@ -56,12 +56,12 @@ FileEvaluation& FileEvaluation::operator+=(const FileEvaluation& o) {
   return *this;
 }
 
-FileEvaluation evaluate_file(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& path,
+FileEvaluation evaluate_file(const TaskModel& model, const Tokenizer& tokenizer, const std::string& path,
                              const EvaluateOptions& options, const ScoreProgress& progress) {
   const EvalText text = load_eval_text(path, tokenizer);
   FileEvaluation f;
   f.path = path;
-  f.causal = model.architecture == Architecture::LMHead;
+  f.causal = as_causal_lm(model) != nullptr;
   f.bytes = text.bytes;
   f.chars = text.chars;
   for (size_t d = 0; d < text.documents.num_documents(); ++d)
@@ -87,9 +87,9 @@ FileEvaluation evaluate_file(const LoadedModel& model, const Tokenizer& tokenize
   return f;
 }
 
-std::string evaluation_json(const std::string& model_dir, const LoadedModel& model, const EvaluateOptions& options,
+std::string evaluation_json(const std::string& model_dir, const TaskModel& model, const EvaluateOptions& options,
                             const std::vector<FileEvaluation>& files) {
-  const bool causal = model.architecture == Architecture::LMHead;
+  const bool causal = as_causal_lm(model) != nullptr;
   const int64_t L = window_length(model, options);
   json scoring;
   if (causal) {
@@ -105,7 +105,7 @@ std::string evaluation_json(const std::string& model_dir, const LoadedModel& mod
     list.push_back(file_json(f));
     total += f;
   }
-  return json{{"model", model_dir}, {"architecture", architecture_name(model.architecture)}, {"scoring", scoring},
+  return json{{"model", model_dir}, {"architecture", model.architecture()}, {"scoring", scoring},
               {"files", list}, {"total", file_json(total)}}
       .dump(2);
 }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "bert/eval/causal_score.h"
 #include "bert/eval/pseudo_ll.h"
 #include "bert/tokenizer/tokenizer.h"
@@ -37,11 +37,11 @@ struct FileEvaluation {
 };
 
 // Loads, tokenizes and scores one file; `progress` sees the tokens scored so far.
-FileEvaluation evaluate_file(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& path,
+FileEvaluation evaluate_file(const TaskModel& model, const Tokenizer& tokenizer, const std::string& path,
                              const EvaluateOptions& options, const ScoreProgress& progress = {});
 
 // The JSON evaluate prints: {"model", "architecture", "scoring", "files": [...], "total": {...}}.
-std::string evaluation_json(const std::string& model_dir, const LoadedModel& model, const EvaluateOptions& options,
+std::string evaluation_json(const std::string& model_dir, const TaskModel& model, const EvaluateOptions& options,
                             const std::vector<FileEvaluation>& files);
 
 }  // namespace bert

@@ -23,8 +23,8 @@ struct Copy {
   int64_t offset = 0;
 };
 
-int64_t block_tokens(const LoadedModel& model, const PseudoLLOptions& o) {
-  const int64_t max_pos = model.config.max_position_embeddings;
+int64_t block_tokens(const TaskModel& model, const PseudoLLOptions& o) {
+  const int64_t max_pos = model.config().max_position_embeddings;
   const int64_t L = o.max_len > 0 ? o.max_len : max_pos;
   NN_CHECK(L <= max_pos, "pseudo-log-likelihood: blocks of ", L, " tokens exceed the model's ", max_pos,
            " positions");
@@ -47,16 +47,16 @@ int64_t scored(const std::vector<Block>& blocks, int64_t max_tokens) {
   return max_tokens > 0 ? std::min(n, max_tokens) : n;
 }
 
-const BertLMPredictionHead& mlm_head(const LoadedModel& model) {
-  if (model.pretraining) return model.pretraining->cls.predictions;
-  NN_CHECK(model.masked_lm, "pseudo-log-likelihood needs a masked-LM model (BertForPreTraining or BertForMaskedLM); "
-                            "this checkpoint is ", architecture_name(model.architecture));
-  return model.masked_lm->cls.predictions;
+const BertLMPredictionHead& mlm_head(const TaskModel& model) {
+  const BertLMPredictionHead* head = masked_lm_head(model);
+  NN_CHECK(head, "pseudo-log-likelihood needs a masked-LM model (BertForPreTraining or BertForMaskedLM); "
+                            "this checkpoint is ", model.architecture());
+  return *head;
 }
 
 }  // namespace
 
-LMScore score_pseudo_ll(const LoadedModel& model, const Corpus& documents, const SpecialIds& specials,
+LMScore score_pseudo_ll(const TaskModel& model, const Corpus& documents, const SpecialIds& specials,
                         const PseudoLLOptions& options, const ScoreProgress& progress) {
   const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
   const BertLMPredictionHead& head = mlm_head(model);
@@ -72,7 +72,7 @@ LMScore score_pseudo_ll(const LoadedModel& model, const Corpus& documents, const
       copies.push_back({b, o});
 
   nn::NoGradGuard no_grad;
-  model.module().eval();
+  const_cast<TaskModel&>(model).eval();  // dropout off: the mode, not the weights, changes
   const int32_t pad = specials.pad >= 0 ? specials.pad : 0;
   LMScore score;
   const auto per_batch = static_cast<size_t>(options.batch_size);
@@ -100,7 +100,7 @@ LMScore score_pseudo_ll(const LoadedModel& model, const Corpus& documents, const
     }
     const nn::Tensor input = nn::Tensor::from_ids({B, T}, ids);
     const nn::Tensor h =
-        model.bert().forward(input, nn::Tensor(), nn::Tensor::from_ids({B, T}, mask))
+        model.encoder().forward(input, nn::Tensor(), nn::Tensor::from_ids({B, T}, mask))
             .sequence_output;
     const nn::Tensor rows = gather_positions(h, nn::Tensor::from_ids({B}, positions));
     score += score_rows(head.forward(rows), targets);

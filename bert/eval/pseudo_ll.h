@@ -10,7 +10,7 @@
 #pragma once
 #include <functional>
 
-#include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "bert/data/corpus.h"
 #include "bert/eval/causal_score.h"
 #include "bert/eval/row_scores.h"
@@ -27,7 +27,7 @@ struct PseudoLLOptions {
 // PLL (as LMScore::nats = −PLL) and MLM accuracy of the documents. Puts the model in eval mode.
 // Throws nn::Error for a causal checkpoint, a vocabulary without [CLS]/[SEP]/[MASK], or blocks
 // longer than the model's positions.
-LMScore score_pseudo_ll(const LoadedModel& model, const Corpus& documents, const SpecialIds& specials,
+LMScore score_pseudo_ll(const TaskModel& model, const Corpus& documents, const SpecialIds& specials,
                         const PseudoLLOptions& options, const ScoreProgress& progress = {});
 
 }  // namespace bert

@@ -16,16 +16,17 @@ std::string token_piece(const std::string& token, bool first) {
   return first ? token : " " + token;
 }
 
-std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Tokenizer& tokenizer,
+std::vector<GenerateResult> generate_batch(const TaskModel& model, const Tokenizer& tokenizer,
                                            const std::vector<std::string>& prompts, const GenerateOptions& o,
                                            const std::function<void(size_t, const std::string&)>& on_text) {
   const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
-  NN_CHECK(model.lm_head, "text generation needs a causal BertLMHeadModel; this checkpoint is ",
-           architecture_name(model.architecture), " (use fill-mask, or --mode gibbs)");
+  const BertLMHeadModel* lm = as_causal_lm(model);
+  NN_CHECK(lm, "text generation needs a causal BertLMHeadModel; this checkpoint is ",
+           model.architecture(), " (use fill-mask, or --mode gibbs)");
   NN_CHECK(o.max_new_tokens >= 0, "generate: max-new-tokens must be ≥ 0");
   NN_CHECK(!prompts.empty(), "generate: no prompts");
   const int32_t sep = tokenizer.specials().sep;
-  const int64_t max_pos = model.config.max_position_embeddings;
+  const int64_t max_pos = model.config().max_position_embeddings;
   const size_t B = prompts.size();
   std::vector<std::vector<int32_t>> context(B);
   int64_t longest = 0, shortest = max_pos;
@@ -44,9 +45,9 @@ std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Token
   for (size_t b = 0; b < B; ++b) r[b].prompt_tokens = static_cast<int64_t>(context[b].size());
   // Slots: the longest prompt plus the steps any row can take before max-new-tokens or its
   // last position.
-  Decoder decoder(*model.lm_head, static_cast<int64_t>(B),
+  Decoder decoder(*lm, static_cast<int64_t>(B),
                   longest + std::max<int64_t>(1, std::min<int64_t>(o.max_new_tokens, max_pos - shortest)));
-  const int64_t V = model.config.vocab_size;
+  const int64_t V = model.config().vocab_size;
 
   auto t0 = clock::now();
   std::vector<float> logits = decoder.prefill(context).to_vector();
@@ -88,7 +89,7 @@ std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Token
   return r;
 }
 
-GenerateResult generate_text(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
+GenerateResult generate_text(const TaskModel& model, const Tokenizer& tokenizer, const std::string& prompt,
                              const GenerateOptions& o, const std::function<void(const std::string&)>& on_text) {
   return generate_batch(model, tokenizer, {prompt}, o, [&](size_t, const std::string& piece) { on_text(piece); })[0];
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "bert/generation/sampler.h"
 #include "bert/tokenizer/tokenizer.h"
 
@@ -32,13 +32,13 @@ struct GenerateResult {
 // Generates a continuation of `prompt` (its WordPiece ids without [CLS]/[SEP]; an empty prompt
 // starts after a [SEP], as a new document). on_text receives each new piece of text. Throws
 // nn::Error for a masked-LM checkpoint or a prompt longer than the model's positions.
-GenerateResult generate_text(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
+GenerateResult generate_text(const TaskModel& model, const Tokenizer& tokenizer, const std::string& prompt,
                              const GenerateOptions& options, const std::function<void(const std::string&)>& on_text);
 
 // Continuations of every prompt, decoded as one batch (results in prompt order). Each row draws
 // from its own generator seeded with options.seed and stops on its own; on_text(row, piece)
 // receives each new piece. Throws as generate_text.
-std::vector<GenerateResult> generate_batch(const LoadedModel& model, const Tokenizer& tokenizer,
+std::vector<GenerateResult> generate_batch(const TaskModel& model, const Tokenizer& tokenizer,
                                            const std::vector<std::string>& prompts, const GenerateOptions& options,
                                            const std::function<void(size_t, const std::string&)>& on_text);
 

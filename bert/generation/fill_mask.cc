@@ -10,15 +10,15 @@
 
 namespace bert {
 
-std::vector<MaskPrediction> fill_mask(const LoadedModel& model, const Tokenizer& tokenizer,
+std::vector<MaskPrediction> fill_mask(const TaskModel& model, const Tokenizer& tokenizer,
                                       const std::string& prompt, int top_k) {
-  NN_CHECK(model.architecture != Architecture::LMHead,
+  NN_CHECK(!as_causal_lm(model),
            "fill-mask needs a masked-LM model; this checkpoint is a causal BertLMHeadModel");
   NN_CHECK(top_k >= 1, "fill-mask: top-k must be at least 1, got ", top_k);
   const Encoding enc = tokenizer.encode_single(prompt);
   const int64_t T = static_cast<int64_t>(enc.size());
-  NN_CHECK(T <= model.config.max_position_embeddings, "fill-mask: the prompt is ", T,
-           " tokens, the model takes at most ", model.config.max_position_embeddings);
+  NN_CHECK(T <= model.config().max_position_embeddings, "fill-mask: the prompt is ", T,
+           " tokens, the model takes at most ", model.config().max_position_embeddings);
   std::vector<int64_t> ids(enc.ids.begin(), enc.ids.end());
   std::vector<int64_t> types(enc.token_type_ids.begin(), enc.token_type_ids.end());
   std::vector<int64_t> mask_positions;
@@ -29,7 +29,7 @@ std::vector<MaskPrediction> fill_mask(const LoadedModel& model, const Tokenizer&
   nn::NoGradGuard no_grad;
   const nn::Tensor input = nn::Tensor::from_ids({1, T}, ids);
   const FullOutput out = model.forward_all(input, nn::Tensor::from_ids({1, T}, types), nn::Tensor());
-  const int64_t V = model.config.vocab_size;
+  const int64_t V = model.config().vocab_size;
   const nn::Tensor logits = nn::reshape(out.prediction_logits, {T, V});
   const nn::Tensor probs = nn::softmax(nn::gather_rows(
       logits, nn::Tensor::from_ids({static_cast<int64_t>(mask_positions.size())}, mask_positions)));

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "bert/tokenizer/tokenizer.h"
 
 namespace bert {
@@ -23,7 +23,7 @@ struct MaskPrediction {
 // Predicts every [MASK] of `prompt` with a masked-LM model (BertForPreTraining or
 // BertForMaskedLM). Throws nn::Error when the prompt has no [MASK], is longer than the model's
 // positions, or the model is causal.
-std::vector<MaskPrediction> fill_mask(const LoadedModel& model, const Tokenizer& tokenizer,
+std::vector<MaskPrediction> fill_mask(const TaskModel& model, const Tokenizer& tokenizer,
                                       const std::string& prompt, int top_k);
 
 // The JSON form {"masks":[{"position":i,"candidates":[{"token":…,"id":…,"prob":…},…]},…]}.

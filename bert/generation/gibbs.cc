@@ -13,44 +13,44 @@ namespace bert {
 namespace {
 
 // The MLM head of a masked-LM model (BertForPreTraining or BertForMaskedLM).
-const BertLMPredictionHead& mlm_head(const LoadedModel& model) {
-  if (model.pretraining) return model.pretraining->cls.predictions;
-  NN_CHECK(model.masked_lm, "Gibbs generation needs a masked-LM checkpoint; this one is ",
-           architecture_name(model.architecture), " (use causal generation)");
-  return model.masked_lm->cls.predictions;
+const BertLMPredictionHead& mlm_head(const TaskModel& model) {
+  const BertLMPredictionHead* head = masked_lm_head(model);
+  NN_CHECK(head, "Gibbs generation needs a masked-LM checkpoint; this one is ",
+           model.architecture(), " (use causal generation)");
+  return *head;
 }
 
 // MLM logits (V) at `position` of ids with ids[position] replaced by mask_id.
-std::vector<float> masked_logits(const LoadedModel& model, const std::vector<int32_t>& ids, int64_t position,
+std::vector<float> masked_logits(const TaskModel& model, const std::vector<int32_t>& ids, int64_t position,
                                  int32_t mask_id) {
   const BertLMPredictionHead& head = mlm_head(model);
   const int64_t T = static_cast<int64_t>(ids.size());
   NN_CHECK(position >= 0 && position < T, "Gibbs: position ", position, " is outside the sequence of ", T);
-  NN_CHECK(T <= model.config.max_position_embeddings, "Gibbs: a sequence of ", T, " tokens; the model has ",
-           model.config.max_position_embeddings, " positions");
+  NN_CHECK(T <= model.config().max_position_embeddings, "Gibbs: a sequence of ", T, " tokens; the model has ",
+           model.config().max_position_embeddings, " positions");
   std::vector<int64_t> input(ids.begin(), ids.end());
   input[static_cast<size_t>(position)] = mask_id;
   nn::NoGradGuard no_grad;
-  const nn::Tensor h = model.bert().forward(nn::Tensor::from_ids({1, T}, input), nn::Tensor(), nn::Tensor()).sequence_output;
+  const nn::Tensor h = model.encoder().forward(nn::Tensor::from_ids({1, T}, input), nn::Tensor(), nn::Tensor()).sequence_output;
   const int64_t H = h.size(2);
   return head.forward(nn::reshape(nn::slice(h, 1, position, position + 1), {1, H})).to_vector();
 }
 
 }  // namespace
 
-std::vector<double> gibbs_distribution(const LoadedModel& model, const std::vector<int32_t>& ids, int64_t position,
+std::vector<double> gibbs_distribution(const TaskModel& model, const std::vector<int32_t>& ids, int64_t position,
                                        int32_t mask_id, const SamplingOptions& sampling) {
   return sampling_distribution(masked_logits(model, ids, position, mask_id), {}, sampling);
 }
 
-int32_t gibbs_step(const LoadedModel& model, std::vector<int32_t>& ids, int64_t position, int32_t mask_id,
+int32_t gibbs_step(const TaskModel& model, std::vector<int32_t>& ids, int64_t position, int32_t mask_id,
                    const SamplingOptions& sampling, nn::Generator& rng) {
   const int32_t token = sample_token(masked_logits(model, ids, position, mask_id), {}, sampling, rng);
   ids[static_cast<size_t>(position)] = token;
   return token;
 }
 
-GibbsResult gibbs_generate(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
+GibbsResult gibbs_generate(const TaskModel& model, const Tokenizer& tokenizer, const std::string& prompt,
                            const GibbsOptions& o, const std::function<void(int, const std::string&)>& on_iteration) {
   const nn::Bf16WeightScope fixed_weights;  // the weights are only read here (bf16: rounded once)
   mlm_head(model);  // throws for a causal checkpoint
@@ -64,8 +64,8 @@ GibbsResult gibbs_generate(const LoadedModel& model, const Tokenizer& tokenizer,
   r.sequence.insert(r.sequence.end(), static_cast<size_t>(o.length), sp.mask);
   r.sequence.push_back(sp.sep);
   const int64_t T = static_cast<int64_t>(r.sequence.size());
-  NN_CHECK(T <= model.config.max_position_embeddings, "Gibbs: [CLS] prompt, ", o.length, " tokens and [SEP] make ", T,
-           " positions; the model has ", model.config.max_position_embeddings);
+  NN_CHECK(T <= model.config().max_position_embeddings, "Gibbs: [CLS] prompt, ", o.length, " tokens and [SEP] make ", T,
+           " positions; the model has ", model.config().max_position_embeddings);
 
   auto text_of = [&] {
     std::string text;

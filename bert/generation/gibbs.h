@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "bert/generation/sampler.h"
 #include "bert/tokenizer/tokenizer.h"
 #include "core/rng.h"
@@ -36,18 +36,18 @@ struct GibbsResult {
 // The distribution one Gibbs step draws position `position` of `ids` from: `ids` with [MASK]
 // (mask_id) there, one forward of the masked-LM model, the MLM logits at that position through
 // the sampling rules. Needs temperature > 0.
-std::vector<double> gibbs_distribution(const LoadedModel& model, const std::vector<int32_t>& ids, int64_t position,
+std::vector<double> gibbs_distribution(const TaskModel& model, const std::vector<int32_t>& ids, int64_t position,
                                        int32_t mask_id, const SamplingOptions& sampling);
 
 // One Gibbs step: masks ids[position], draws a token from the model there (argmax at
 // temperature 0) with rng, writes it into ids and returns it.
-int32_t gibbs_step(const LoadedModel& model, std::vector<int32_t>& ids, int64_t position, int32_t mask_id,
+int32_t gibbs_step(const TaskModel& model, std::vector<int32_t>& ids, int64_t position, int32_t mask_id,
                    const SamplingOptions& sampling, nn::Generator& rng);
 
 // Runs options.iterations steps on [CLS] prompt [MASK]×length [SEP]. on_iteration (if set)
 // receives the iteration number and the generated text after it. Throws nn::Error for a causal
 // checkpoint, length < 1, iterations < 0 or a sequence longer than the model's positions.
-GibbsResult gibbs_generate(const LoadedModel& model, const Tokenizer& tokenizer, const std::string& prompt,
+GibbsResult gibbs_generate(const TaskModel& model, const Tokenizer& tokenizer, const std::string& prompt,
                            const GibbsOptions& options,
                            const std::function<void(int, const std::string&)>& on_iteration = {});
 

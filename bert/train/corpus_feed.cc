@@ -41,13 +41,16 @@ class StreamFeed : public CorpusFeed {
     stream_ = std::make_unique<PretrainingStream>(corpus_.train, vocab_, options_);
     DataFeed f;
     PretrainingStream* s = stream_.get();
-    f.next_masked = [s] { return s->next_batch().masked; };
-    f.next_causal = [s] { return s->next_batch().causal; };
+    const bool causal = cfg.objective == Objective::clm;  // the stream builds the objective's batches
+    f.next = [s, causal] {
+      PretrainingBatch b = s->next_batch();
+      return causal ? std::move(b.causal) : std::move(b.masked);
+    };
     f.position = [s] { return format_position(s->position()); };
     f.seek = [s](const std::string& p) { s->seek(p.empty() ? StreamPosition{} : parse_position(p)); };
     if (corpus_.eval.num_documents() > 0 && cfg.objective == Objective::clm) {
       const std::vector<int32_t> stream = causal_stream(corpus_.eval, vocab_.sep);
-      f.eval_causal = causal_window_batches(stream, cfg.seq_len, cfg.seq_len - 1, cfg.batch_size, vocab_.pad);
+      f.eval = causal_window_batches(stream, cfg.seq_len, cfg.seq_len - 1, cfg.batch_size, vocab_.pad);
       f.eval_chars = eval_chars_;
     } else if (corpus_.eval.num_documents() > 0) {
       // Held-out masking is always Google's 15%, so runs that train with other rates compare.
@@ -56,10 +59,10 @@ class StreamFeed : public CorpusFeed {
       eval_instances.max_predictions_per_seq = max_predictions(cfg.seq_len, 0.15);
       for (PretrainingBatch& b : make_eval_batches(corpus_.eval, vocab_, eval_instances, options_.batching,
                                                    cfg.seed ^ 0xE7A1u)) {
-        f.eval_masked.push_back(std::move(b.masked));
+        f.eval.push_back(std::move(b.masked));
       }
       std::vector<int64_t> targets;
-      for (const MaskedLMBatch& b : f.eval_masked) {
+      for (const Batch& b : f.eval) {
         const std::vector<int64_t> ids = b.masked_labels.to_ids();
         targets.insert(targets.end(), ids.begin(), ids.end());
       }

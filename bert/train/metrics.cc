@@ -18,18 +18,9 @@ namespace bert {
 std::string metrics_json(const MetricsRecord& r) {
   nlohmann::json j = {{"step", r.step}, {"loss", r.loss}, {"lr", r.lr}, {"tokens_per_s", r.tokens_per_s},
                       {"grad_norm", r.grad_norm}, {"elapsed_s", r.elapsed_s}, {"peak_memory_mb", r.peak_memory_mb}};
-  auto put = [&](const char* key, const std::optional<double>& v) {
-    if (v) j[key] = *v;
-  };
-  put("mlm_acc", r.mlm_acc);
-  put("padding_share", r.padding_share);
-  put("nsp_acc", r.nsp_acc);
-  put("eval_loss", r.eval_loss);
-  put("eval_mlm_acc", r.eval_mlm_acc);
-  put("eval_nsp_acc", r.eval_nsp_acc);
-  put("eval_perplexity", r.eval_perplexity);
-  put("eval_nats_per_char", r.eval_nats_per_char);
-  put("eval_bits_per_char", r.eval_bits_per_char);
+  if (r.padding_share) j["padding_share"] = *r.padding_share;
+  for (const auto& [name, v] : r.train) j[name] = v;
+  for (const auto& [name, v] : r.eval) j["eval_" + name] = v;
   return j.dump();
 }
 
@@ -128,7 +119,8 @@ void MetricsLog::add(const MetricsRecord& r) {
   const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
   NN_CHECK(std::fclose(f) == 0 && ok, path, ": cannot write metrics (disk full?)");
   train_.emplace_back(r.step, r.loss);
-  if (r.eval_loss) eval_.emplace_back(r.step, *r.eval_loss);
+  for (const auto& [name, v] : r.eval)
+    if (name == "loss") eval_.emplace_back(r.step, v);
   nn::atomic_write(dir_ + "/loss.svg", loss_svg(train_, eval_, title_));
 }
 

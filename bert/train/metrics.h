@@ -7,15 +7,15 @@
 
 namespace bert {
 
-// One logged step. Eval fields are present only on evaluation steps.
+// One logged step. train holds the means of the model's statistics over the logged window
+// ("mlm_acc", "nsp_acc", "acc"…), eval an evaluation's metrics (written as "eval_" + name) on
+// evaluation steps only.
 struct MetricsRecord {
   int64_t step = 0;
   double loss = 0, lr = 0, tokens_per_s = 0, grad_norm = 0, elapsed_s = 0;
   double peak_memory_mb = 0;  // peak resident memory of the process so far (nn::peak_resident_bytes)
-  std::optional<double> mlm_acc, nsp_acc;
   std::optional<double> padding_share;  // share of the batch positions that were padding
-  std::optional<double> eval_loss, eval_mlm_acc, eval_nsp_acc, eval_perplexity;
-  std::optional<double> eval_nats_per_char, eval_bits_per_char;  // clm with a held-out file
+  std::vector<std::pair<std::string, double>> train, eval;
 };
 
 // The JSON line of a record (no trailing newline).

@@ -69,6 +69,8 @@ void remove_leftovers(const std::string& run_dir) {
     if (e.is_directory() && e.path().extension() == ".tmp") fs::remove_all(e.path(), ec);
 }
 
+std::string best_dir(const std::string& run_dir) { return (fs::path(run_dir) / "best").string(); }
+
 std::string vocab_file(const std::string& run_dir) { return (fs::path(run_dir) / "vocab.txt").string(); }
 
 std::string adopt_vocab(const std::string& run_dir, const std::string& source) {
@@ -84,7 +86,8 @@ void write_state(const std::string& checkpoint_dir, const TrainerState& s) {
   stored.out_dir = ".";
   if (!stored.vocab_path.empty()) stored.vocab_path = "vocab.txt";
   const json j = {{"step", s.step}, {"tokens_seen", s.tokens_seen}, {"elapsed_s", s.elapsed_s},
-                  {"data_position", s.data_position}, {"train_config", stored}};
+                  {"data_position", s.data_position}, {"best_step", s.best_step}, {"best_value", s.best_value},
+                  {"train_config", stored}};
   nn::atomic_write((fs::path(checkpoint_dir) / kStateFile).string(), j.dump(2) + "\n");
 }
 
@@ -98,6 +101,8 @@ TrainerState read_state(const std::string& checkpoint_dir) {
     s.tokens_seen = j.value("tokens_seen", int64_t{0});
     s.elapsed_s = j.value("elapsed_s", 0.0);
     s.data_position = j.value("data_position", std::string());
+    s.best_step = j.value("best_step", int64_t{-1});
+    s.best_value = j.value("best_value", 0.0);
     json config = j.at("train_config");
     // States written before the data options were typed hold them as JSON text, and runs from
     // before length grouping had none (off).

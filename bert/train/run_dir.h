@@ -2,6 +2,7 @@
 //
 //   <run>/vocab.txt          the run's own vocabulary (trained there, or copied there at the start)
 //   <run>/checkpoint-N/      model + optimizer + trainer_state.json after step N (the newest K kept)
+//   <run>/best/              the model of the best evaluation so far (runs with a best metric)
 //   <run>/config.json, model.safetensors, metrics.jsonl, loss.svg   the final model and the logs
 //
 // A checkpoint is complete once its trainer_state.json exists (it is written into
@@ -31,6 +32,8 @@ void rotate(const std::string& run_dir, int64_t keep);
 // Removes what an interrupted save left behind (checkpoint-N.tmp directories, stale temp files).
 void remove_leftovers(const std::string& run_dir);
 
+// <run_dir>/best, where a run keeps the model of its best evaluation.
+std::string best_dir(const std::string& run_dir);
 // <run_dir>/vocab.txt, the run's vocabulary.
 std::string vocab_file(const std::string& run_dir);
 // Makes `source` the run's vocabulary: copies it to vocab_file(run_dir) (atomically) unless it
@@ -44,6 +47,8 @@ struct TrainerState {
   double elapsed_s = 0;        // training time of all earlier sessions
   std::string data_position;   // the data stream's position (its own text format)
   TrainConfig config;          // read back: out_dir is the checkpoint's run directory, vocab_path its vocab.txt
+  int64_t best_step = -1;      // the step of the best evaluation (-1: none, or no best metric)
+  double best_value = 0;
 };
 
 // Writes <checkpoint_dir>/trainer_state.json atomically, with out_dir and vocab_path relative.

@@ -10,8 +10,9 @@
 namespace bert {
 namespace {
 
-// Ids avoid 0–4 (the special tokens of a trained vocabulary).
-MaskedLMBatch masked_batch(int64_t V, int64_t B, int64_t T, uint64_t seed) {
+// Ids avoid 0–4 (the special tokens of a trained vocabulary). The batch serves every language
+// model: masked positions and NSP labels for the masked ones, labels = ids for the causal one.
+Batch masked_batch(int64_t V, int64_t B, int64_t T, uint64_t seed) {
   nn::Generator g(seed);
   std::vector<int64_t> ids(static_cast<size_t>(B * T)), types(ids.size()), mask(ids.size(), 1), pos, labels, nsp;
   const int64_t per_row = std::min<int64_t>(20, std::max<int64_t>(1, (T * 15 + 50) / 100));
@@ -32,8 +33,10 @@ MaskedLMBatch masked_batch(int64_t V, int64_t B, int64_t T, uint64_t seed) {
     nsp.push_back(g.randint(0, 1));
   }
   const int64_t M = static_cast<int64_t>(pos.size());
-  return {nn::Tensor::from_ids({B, T}, ids), nn::Tensor::from_ids({B, T}, types), nn::Tensor::from_ids({B, T}, mask),
-          nn::Tensor::from_ids({M}, pos), nn::Tensor::from_ids({M}, labels), nn::Tensor::from_ids({B}, nsp)};
+  Batch batch{nn::Tensor::from_ids({B, T}, ids), nn::Tensor::from_ids({B, T}, types), nn::Tensor::from_ids({B, T}, mask),
+              nn::Tensor::from_ids({M}, pos), nn::Tensor::from_ids({M}, labels), nn::Tensor::from_ids({B}, nsp)};
+  batch.labels = batch.input_ids;  // a causal model predicts the ids themselves
+  return batch;
 }
 
 }  // namespace
@@ -41,18 +44,10 @@ MaskedLMBatch masked_batch(int64_t V, int64_t B, int64_t T, uint64_t seed) {
 DataFeed synthetic_feed(int64_t V, int64_t B, int64_t T, uint64_t seed) {
   auto index = std::make_shared<uint64_t>(0);
   DataFeed f;
-  f.next_masked = [=] { return masked_batch(V, B, T, nn::mix_seed(seed, (*index)++)); };
-  f.next_causal = [=] {
-    MaskedLMBatch m = masked_batch(V, B, T, nn::mix_seed(seed, (*index)++));
-    return CausalLMBatch{m.input_ids, m.attention_mask, m.input_ids};
-  };
+  f.next = [=] { return masked_batch(V, B, T, nn::mix_seed(seed, (*index)++)); };
   f.position = [=] { return std::to_string(*index); };
   f.seek = [=](const std::string& p) { *index = p.empty() ? 0 : std::stoull(p); };
-  for (uint64_t e = 0; e < 2; ++e) {
-    f.eval_masked.push_back(masked_batch(V, B, T, nn::mix_seed(seed ^ 0xE7A1u, e)));
-    const MaskedLMBatch& m = f.eval_masked.back();
-    f.eval_causal.push_back({m.input_ids, m.attention_mask, m.input_ids});
-  }
+  for (uint64_t e = 0; e < 2; ++e) f.eval.push_back(masked_batch(V, B, T, nn::mix_seed(seed ^ 0xE7A1u, e)));
   return f;
 }
 

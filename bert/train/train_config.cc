@@ -13,6 +13,11 @@ void to_json(nlohmann::json& j, const Objective& o) { j = objective_name(o); }
 
 void from_json(const nlohmann::json& j, Objective& o) { o = parse_objective(j.get<std::string>()); }
 
+std::string architecture_for(Objective objective) {
+  static const char* const names[] = {"BertForPreTraining", "BertForMaskedLM", "BertLMHeadModel"};
+  return names[static_cast<int>(objective)];
+}
+
 std::vector<InputFile> fingerprint_inputs(const std::vector<std::string>& files) {
   std::vector<InputFile> out;
   for (const std::string& f : files) {

@@ -57,6 +57,8 @@ struct TrainConfig {
   bool save_bf16 = false;      // the final model's weights in bf16 (checkpoints stay fp32: exact resume)
   std::vector<std::string> corpus;  // absolute corpus paths (files or directories) the data comes from
   FeedOptions data_options;         // the data stream's own settings
+  std::string best_metric;          // an evaluation metric ("f1", "mcc"…): keep the best model, end with it
+  bool greater_is_better = true;    // how best_metric improves
 };
 
 // Objectives are stored by their command-line names ("mlm+nsp", "mlm", "clm").
@@ -71,7 +73,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, objective, batch_si
                                                 total_steps, max_minutes, lr, warmup_steps, schedule,
                                                 weight_decay, max_grad_norm, seed, eval_every, save_every,
                                                 log_every, keep_checkpoints, out_dir, vocab_path, lower_case,
-                                                save_bf16, corpus, data_options)
+                                                save_bf16, corpus, data_options, best_metric, greater_is_better)
+
+// The model class each pretraining objective trains: BertForPreTraining (mlm+nsp),
+// BertForMaskedLM (mlm), BertLMHeadModel (clm).
+std::string architecture_for(Objective objective);
 
 // Fingerprints of `files` (each read once): what FeedOptions::inputs records.
 std::vector<InputFile> fingerprint_inputs(const std::vector<std::string>& files);

@@ -3,12 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <tuple>
 #include <cmath>
-#include <numbers>
 #include <filesystem>
+#include <numbers>
 
+#include "bert/checkpoint.h"
 #include "bert/train/run_dir.h"
 #include "core/autograd.h"
 #include "core/bf16_weights.h"
@@ -30,33 +29,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Fraction of rows where the argmax of logits (N,C) equals the int64 target.
-std::pair<int64_t, int64_t> count_correct(const nn::Tensor& logits, const nn::Tensor& targets) {
-  const std::vector<float> l = logits.to_vector();
-  const std::vector<int64_t> t = targets.to_ids();
-  const int64_t C = logits.size(-1);
-  int64_t correct = 0, counted = 0;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] < 0) continue;
-    const float* row = l.data() + i * static_cast<size_t>(C);
-    const int64_t arg = std::max_element(row, row + C) - row;
-    correct += arg == t[i];
-    ++counted;
-  }
-  return {correct, counted};
+// The mean of every statistic, for progress lines and metrics.
+std::vector<std::pair<std::string, double>> means(const Statistics& stats) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [name, s] : stats.items()) out.push_back({name, s.mean()});
+  return out;
 }
-
-
 }  // namespace
-
-Architecture architecture_for(Objective o) {
-  switch (o) {
-    case Objective::mlm_nsp: return Architecture::PreTraining;
-    case Objective::mlm: return Architecture::MaskedLM;
-    case Objective::clm: return Architecture::LMHead;
-  }
-  return Architecture::PreTraining;
-}
 
 struct Trainer::Optimizer {
   nn::AdamW adamw;
@@ -64,17 +43,17 @@ struct Trainer::Optimizer {
       : adamw(flat, {0.9f, 0.999f, 1e-6f, static_cast<float>(c.weight_decay), true}) {}
 };
 
-Trainer::Trainer(LoadedModel& model, TrainConfig config, DataFeed feed)
+Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
     : model_(model), config_(std::move(config)), feed_(std::move(feed)) {
   NN_CHECK(config_.batch_size >= 1 && config_.grad_accum >= 1, "trainer: batch size and gradient accumulation must be at least 1");
   NN_CHECK(config_.total_steps >= 1 || (config_.total_steps == 0 && config_.max_minutes > 0),
            "trainer: give a step count of at least 1, or a time budget (max_minutes) to fix it");
+  NN_CHECK(feed_.next, "trainer: the data feed has no training stream");
   // Until a time budget's step count is fixed, the schedule runs as if the end were far away.
   schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps,
                config_.total_steps > 0 ? config_.total_steps : int64_t{1} << 40};
-  nn::Module& m = model_.module();
-  nn::FlatParameters* flat = m.flat_parameters();
-  if (!flat) flat = &m.flatten_parameters(nn::is_no_decay_parameter);
+  nn::FlatParameters* flat = model_.flat_parameters();
+  if (!flat) flat = &model_.flatten_parameters(nn::is_no_decay_parameter);
   opt_ = std::make_unique<Optimizer>(*flat, config_);
 }
 
@@ -84,106 +63,55 @@ void Trainer::request_stop() { g_stop.store(true); }
 bool Trainer::stop_requested() { return g_stop.load(); }
 void Trainer::clear_stop() { g_stop.store(false); }
 
-// Loss and prediction counts of one forward pass over a batch.
-struct Trainer::BatchOutcome {
-  nn::Tensor loss;        // what backward starts from (MLM + NSP, MLM, or causal)
-  double lm_loss = 0;     // the language-model part alone (for perplexity)
-  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
-  int64_t tokens = 0;     // text tokens of the batch (padding not counted)
-  int64_t positions = 0;  // positions of the batch (B·T, padding counted)
-};
-
-namespace {
-// Number of 1s of an attention mask (B,T) I64: the batch's tokens without padding.
-int64_t text_tokens(const nn::Tensor& attention_mask) {
-  const std::vector<int64_t> m = attention_mask.to_ids();
-  return std::count(m.begin(), m.end(), int64_t{1});
-}
-}  // namespace
-
-Trainer::BatchOutcome Trainer::forward(const MaskedLMBatch& b) const {
-  const MaskedLMOutput out = config_.objective == Objective::mlm_nsp ? model_.pretraining->forward(b)
-                                                                    : model_.masked_lm->forward(b);
-  BatchOutcome o;
-  o.loss = out.loss;
-  o.lm_loss = out.mlm_loss.item();
-  o.tokens = text_tokens(b.attention_mask);
-  o.positions = b.attention_mask.numel();
-  nn::NoGradGuard no_grad;
-  std::tie(o.correct, o.counted) = count_correct(out.mlm_logits, b.masked_labels);
-  if (out.nsp_logits.defined()) std::tie(o.nsp_correct, o.nsp_counted) = count_correct(out.nsp_logits, b.next_sentence_labels);
-  return o;
-}
-
-Trainer::BatchOutcome Trainer::forward(const CausalLMBatch& b) const {
-  const nn::Tensor logits = model_.lm_head->forward(b.input_ids, b.attention_mask);
-  BatchOutcome o;
-  o.loss = model_.lm_head->loss(logits, b.labels);
-  o.lm_loss = o.loss.item();
-  o.tokens = text_tokens(b.attention_mask);
-  o.positions = b.attention_mask.numel();
-  const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
-  nn::NoGradGuard no_grad;
-  std::tie(o.correct, o.counted) = count_correct(nn::reshape(nn::slice(logits, 1, 0, T - 1), {B * (T - 1), V}),
-                                                 nn::reshape(nn::slice(b.labels, 1, 1, T), {B * (T - 1)}));
-  return o;
-}
-
-Trainer::StepStats Trainer::train_step() {
+Trainer::StepResult Trainer::train_step() {
   const nn::Bf16WeightScope fixed_weights;  // the weights change only after this step (bf16: round once)
-  StepStats s;
-  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
+  model_.zero_grad();
+  StepResult r;
   const float scale = 1.f / static_cast<float>(config_.grad_accum);
   for (int64_t micro = 0; micro < config_.grad_accum; ++micro) {
     nn::set_dropout_seed(nn::mix_seed(config_.seed, static_cast<uint64_t>(step_ * config_.grad_accum + micro)));
-    const BatchOutcome o = config_.objective == Objective::clm ? forward(feed_.next_causal()) : forward(feed_.next_masked());
-    const double value = o.loss.item();
+    const Batch batch = feed_.next();
+    const TaskOutput out = model_.compute_loss(batch);
+    const double value = out.loss.item();
     NN_CHECK(std::isfinite(value), "training stopped: the loss became ", value, " at step ", step_ + 1,
              " (lower --lr or raise --warmup-steps); the last good checkpoint is kept");
-    s.loss += value * scale;
-    s.tokens += o.tokens;
-    s.positions += o.positions;
-    correct += o.correct;
-    counted += o.counted;
-    nsp_correct += o.nsp_correct;
-    nsp_counted += o.nsp_counted;
-    nn::mul(o.loss, scale).backward();
+    r.loss += value * scale;
+    r.stats.add(out.stats);
+    r.tokens += count_tokens(batch.attention_mask);
+    r.positions += batch.attention_mask.numel();
+    nn::mul(out.loss, scale).backward();
   }
-  s.mlm_acc = counted ? static_cast<double>(correct) / counted : 0;
-  s.nsp_acc = nsp_counted ? static_cast<double>(nsp_correct) / nsp_counted : 0;
-  return s;
+  nn::FlatParameters& flat = *model_.flat_parameters();
+  r.grad_norm = nn::grad_norm(flat);
+  NN_CHECK(std::isfinite(r.grad_norm), "training stopped: the gradient norm became ", r.grad_norm, " at step ",
+           step_ + 1, "; the last good checkpoint is kept");
+  r.lr = schedule_.lr(step_);
+  // Clipping rides in the AdamW sweep: the same values as scaling the gradients first, one pass less.
+  opt_->adamw.step(static_cast<float>(r.lr), nn::clip_coefficient(r.grad_norm, config_.max_grad_norm));
+  ++step_;
+  tokens_seen_ += r.tokens;
+  return r;
 }
 
-EvalResult Trainer::evaluate() {
+EvalReport Trainer::evaluate() {
   nn::NoGradGuard no_grad;
   const nn::Bf16WeightScope fixed_weights;
-  nn::Module& m = model_.module();
-  m.eval();
-  double nats = 0;  // Σ over batches of mean loss × predictions = Σ over predictions
-  int64_t correct = 0, counted = 0, nsp_correct = 0, nsp_counted = 0;
-  auto add = [&](const BatchOutcome& o) {
-    nats += o.lm_loss * static_cast<double>(o.counted);
-    correct += o.correct;
-    counted += o.counted;
-    nsp_correct += o.nsp_correct;
-    nsp_counted += o.nsp_counted;
-  };
-  if (config_.objective == Objective::clm) {
-    for (const CausalLMBatch& b : feed_.eval_causal) add(forward(b));
-  } else {
-    for (const MaskedLMBatch& b : feed_.eval_masked) add(forward(b));
+  model_.eval();
+  const std::unique_ptr<Evaluator> evaluator = model_.make_evaluator();
+  Statistics lm;  // the language-model loss, summed over the pass, for per-character figures
+  for (const Batch& b : feed_.eval) {
+    const TaskOutput out = model_.compute_loss(b);
+    evaluator->add(b, out);
+    if (const Statistic* s = out.stats.find("lm_loss")) lm.add("lm_loss", s->sum, s->count);
   }
-  m.train();
-  EvalResult r;
-  if (counted == 0) return r;
-  r.loss = nats / static_cast<double>(counted);  // MLM (or causal) loss: perplexity is exp of it
-  r.perplexity = std::exp(r.loss);
-  r.mlm_acc = static_cast<double>(correct) / static_cast<double>(counted);
-  r.nsp_acc = nsp_counted ? static_cast<double>(nsp_correct) / static_cast<double>(nsp_counted) : 0;
-  r.predictions = counted;
-  if (config_.objective == Objective::clm && feed_.eval_chars > 0) {
-    r.nats_per_char = nats / static_cast<double>(feed_.eval_chars);
-    r.bits_per_char = r.nats_per_char / std::numbers::ln2;
+  model_.train();
+  EvalReport r = evaluator->report();
+  // Bits per character: Σ nats over the held-out text's characters (comparable with character-level
+  // models whatever the tokenizer).
+  if (const Statistic* s = lm.find("lm_loss"); s && feed_.eval_chars > 0) {
+    const double nats_per_char = s->sum / static_cast<double>(feed_.eval_chars);
+    r.metrics.push_back({"nats_per_char", nats_per_char});
+    r.metrics.push_back({"bits_per_char", nats_per_char / std::numbers::ln2});
   }
   return r;
 }
@@ -197,14 +125,16 @@ void Trainer::save_checkpoint() {
   fs::create_directories(tmp, ec);
   NN_CHECK(!ec, tmp.string(), ": cannot create the checkpoint directory: ", ec.message());
   try {
-    save_pretrained(tmp.string(), model_.module(), model_.config, architecture_for(config_.objective),
-                    config_.vocab_path, config_.lower_case);
+    save_pretrained(tmp.string(), model_, config_.vocab_path, config_.lower_case);
     nn::write_safetensors((tmp / "optimizer.safetensors").string(),
                           {{"exp_avg", opt_->adamw.exp_avg()}, {"exp_avg_sq", opt_->adamw.exp_avg_sq()}},
                           {{"step", std::to_string(opt_->adamw.steps())}});
     // Written last: a checkpoint is complete when its trainer state exists.
-    run_dir::write_state(tmp.string(), {step_, tokens_seen_, elapsed_before_,
-                                        feed_.position ? feed_.position() : std::string(), config_});
+    run_dir::TrainerState state{step_, tokens_seen_, elapsed_before_,
+                                feed_.position ? feed_.position() : std::string(), config_};
+    state.best_step = best_step_;
+    state.best_value = best_value_;
+    run_dir::write_state(tmp.string(), state);
     fs::remove_all(final_dir);
     fs::rename(tmp, final_dir);
   } catch (...) {
@@ -214,27 +144,34 @@ void Trainer::save_checkpoint() {
   run_dir::rotate(config_.out_dir, config_.keep_checkpoints);
 }
 
-void Trainer::fix_steps_for_budget(double seconds_per_step, double elapsed_s) {
-  // An evaluation pass is a forward pass over the held-out batches: about a third of a training
-  // step's work per batch (backward costs about twice the forward).
-  const double eval_batches = static_cast<double>(feed_.eval_masked.size() + feed_.eval_causal.size());
-  const double eval_s = eval_batches * seconds_per_step / (3.0 * static_cast<double>(config_.grad_accum));
-  const double per_step = seconds_per_step + (config_.eval_every > 0 ? eval_s / static_cast<double>(config_.eval_every) : 0);
-  const double remaining = 0.98 * (config_.max_minutes * 60 - elapsed_s) - eval_s;  // the final evaluation
-  config_.total_steps = std::max<int64_t>(step_ + 1, step_ + static_cast<int64_t>(remaining / per_step));
-  schedule_.total_steps = config_.total_steps;
-  schedule_.warmup_steps = std::min(schedule_.warmup_steps, config_.total_steps);
+void Trainer::keep_if_best(const EvalReport& report, TrainSummary& summary) {
+  if (config_.best_metric.empty()) return;
+  NN_CHECK(report.has(config_.best_metric), "trainer: the evaluation has no metric '", config_.best_metric,
+           "' to keep the best model by");
+  const double v = report.get(config_.best_metric);
+  const bool better = best_step_ < 0 || (config_.greater_is_better ? v > best_value_ : v < best_value_);
+  if (!better || !std::isfinite(v)) return;
+  best_step_ = step_;
+  best_value_ = v;
+  save_pretrained(run_dir::best_dir(config_.out_dir), model_, config_.vocab_path, config_.lower_case);
+  summary.best_step = best_step_;
+  summary.best_value = best_value_;
 }
 
-void Trainer::save_final() {
-  save_pretrained(config_.out_dir, model_.module(), model_.config, architecture_for(config_.objective),
-                  config_.vocab_path, config_.lower_case, config_.save_bf16);
+void Trainer::save_final(TrainSummary& summary) {
+  // With a best metric, the run ends with the best model it evaluated (HF's load_best_model_at_end).
+  if (best_step_ >= 0 && best_step_ != step_) {
+    load_weights(model_, (fs::path(run_dir::best_dir(config_.out_dir)) / "model.safetensors").string());
+    summary.best_step = best_step_;
+    summary.best_value = best_value_;
+  }
+  save_pretrained(config_.out_dir, model_, config_.vocab_path, config_.lower_case, config_.save_bf16);
 }
 
 void Trainer::resume(const std::string& dir) {
   const std::string ckpt = run_dir::find_checkpoint(dir);
   const run_dir::TrainerState state = run_dir::read_state(ckpt);
-  load_weights(model_.module(), (fs::path(ckpt) / "model.safetensors").string());
+  load_weights(model_, (fs::path(ckpt) / "model.safetensors").string());
   const nn::SafeTensorsFile opt = nn::SafeTensorsFile::open((fs::path(ckpt) / "optimizer.safetensors").string());
   opt.read_f32_into("exp_avg", opt_->adamw.exp_avg().data(), opt_->adamw.exp_avg().numel());
   opt.read_f32_into("exp_avg_sq", opt_->adamw.exp_avg_sq().data(), opt_->adamw.exp_avg_sq().numel());
@@ -244,7 +181,50 @@ void Trainer::resume(const std::string& dir) {
   step_ = state.step;
   tokens_seen_ = state.tokens_seen;
   elapsed_before_ = state.elapsed_s;
+  best_step_ = state.best_step;
+  best_value_ = state.best_value;
   if (feed_.seek) feed_.seek(state.data_position);
+}
+
+void Trainer::log(const StepResult& last, bool evaluate_now, double run_seconds, MetricsLog& metrics,
+                  TrainSummary& summary, const std::function<void(const ProgressEvent&)>& on_progress) {
+  const double dt = std::max(seconds_since(window_.start), 1e-9);
+  const double steps = static_cast<double>(window_.steps);
+  ProgressEvent ev;
+  ev.kind = ProgressEvent::Kind::Step;
+  ev.step = step_;
+  ev.total_steps = config_.total_steps;
+  ev.loss = window_.loss / steps;
+  ev.stats = means(window_.stats);
+  ev.lr = last.lr;
+  ev.tokens_per_s = static_cast<double>(window_.tokens) / dt;
+  ev.elapsed_s = elapsed_before_ + run_seconds;
+  ev.eta_s = dt / steps * static_cast<double>(std::max<int64_t>(config_.total_steps - step_, 0));
+  if (config_.max_minutes > 0) ev.eta_s = std::min(ev.eta_s, std::max(0.0, config_.max_minutes * 60 - run_seconds));
+  MetricsRecord rec;
+  rec.step = step_;
+  rec.loss = ev.loss;
+  rec.lr = last.lr;
+  rec.tokens_per_s = ev.tokens_per_s;
+  rec.grad_norm = last.grad_norm;
+  rec.elapsed_s = ev.elapsed_s;
+  rec.peak_memory_mb = static_cast<double>(nn::peak_resident_bytes()) / (1024.0 * 1024.0);
+  if (window_.positions > 0)
+    rec.padding_share = 1.0 - static_cast<double>(window_.tokens) / static_cast<double>(window_.positions);
+  rec.train = ev.stats;
+  on_progress(ev);
+  if (evaluate_now && !feed_.eval.empty()) {
+    ProgressEvent ee = ev;
+    ee.kind = ProgressEvent::Kind::Eval;
+    ee.eval = evaluate();
+    rec.eval = ee.eval.metrics;
+    summary.last_eval = ee.eval;
+    summary.evaluated = true;
+    keep_if_best(ee.eval, summary);
+    on_progress(ee);
+  }
+  metrics.add(rec);
+  window_ = Window{std::chrono::steady_clock::now()};
 }
 
 TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_progress) {
@@ -252,97 +232,35 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
   fs::create_directories(config_.out_dir, ec);
   NN_CHECK(!ec, config_.out_dir, ": cannot create the output directory: ", ec.message());
   run_dir::remove_leftovers(config_.out_dir);  // half-written checkpoints of a crash
-  MetricsLog metrics(config_.out_dir, "nnbert " + objective_name(config_.objective) + " — " +
+  MetricsLog metrics(config_.out_dir, "nnbert " + model_.architecture() + " — " +
                                           fs::path(config_.out_dir).filename().string(), step_);
-  nn::FlatParameters& flat = *model_.module().flat_parameters();
-  model_.module().train();
+  model_.train();
   TrainSummary summary;
   const auto t0 = std::chrono::steady_clock::now();
-  auto window_t = t0;
-  int64_t window_tokens = 0, window_positions = 0;
-  double window_loss = 0, window_acc = 0, window_nsp = 0;
-  int64_t window_steps = 0;
+  window_ = Window{t0};
+  const auto out_of_time = [&] { return config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60; };
   // A time budget without a step count: the steps that fill it are fixed from the speed of the
   // first steps (after a few warm-up steps), so the schedule can decay to 0 as the budget ends.
   const int64_t probe_begin = step_ + 3, probe_end = step_ + 23;
   auto probe_t = t0;
   while (config_.total_steps == 0 || step_ < config_.total_steps) {
     if (stop_requested()) { summary.interrupted = true; break; }
+    if (out_of_time()) break;
     if (config_.total_steps == 0 && step_ == probe_begin) probe_t = std::chrono::steady_clock::now();
-    if (config_.total_steps == 0 && step_ == probe_end) fix_steps_for_budget(seconds_since(probe_t) / (probe_end - probe_begin), seconds_since(t0));
-    if (config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60) break;
-    model_.module().zero_grad();
-    const StepStats s = train_step();
-    const double norm = nn::grad_norm(flat);
-    NN_CHECK(std::isfinite(norm), "training stopped: the gradient norm became ", norm, " at step ", step_ + 1,
-             "; the last good checkpoint is kept");
-    const double lr = schedule_.lr(step_);
-    // Clipping rides in the AdamW sweep: the same values as scaling the gradients first, one pass less.
-    opt_->adamw.step(static_cast<float>(lr), nn::clip_coefficient(norm, config_.max_grad_norm));
-    ++step_;
-    tokens_seen_ += s.tokens;
-    window_tokens += s.tokens;
-    window_positions += s.positions;
-    window_loss += s.loss;
-    window_acc += s.mlm_acc;
-    window_nsp += s.nsp_acc;
-    ++window_steps;
+    if (config_.total_steps == 0 && step_ == probe_end)
+      fix_steps_for_budget(seconds_since(probe_t) / static_cast<double>(probe_end - probe_begin), seconds_since(t0));
+    const StepResult r = train_step();
+    window_.steps += 1;
+    window_.loss += r.loss;
+    window_.tokens += r.tokens;
+    window_.positions += r.positions;
+    window_.stats.add(r.stats);
 
     // The last step of the run: the step count or the time limit is reached (evaluated and logged).
-    const bool last = step_ == config_.total_steps ||
-                      (config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60);
-    const bool do_eval = (config_.eval_every > 0 && step_ % config_.eval_every == 0) || last;
-    const bool do_log = step_ % std::max<int64_t>(config_.log_every, 1) == 0 || do_eval || step_ == 1;
-    if (do_log) {
-      const double dt = std::max(seconds_since(window_t), 1e-9);
-      ProgressEvent ev;
-      ev.kind = ProgressEvent::Kind::Step;
-      ev.step = step_;
-      ev.total_steps = config_.total_steps;
-      ev.loss = window_loss / static_cast<double>(window_steps);
-      ev.mlm_acc = window_acc / static_cast<double>(window_steps);
-      ev.nsp_acc = window_nsp / static_cast<double>(window_steps);
-      ev.lr = lr;
-      ev.tokens_per_s = static_cast<double>(window_tokens) / dt;
-      ev.elapsed_s = elapsed_before_ + seconds_since(t0);
-      ev.eta_s = dt / static_cast<double>(window_steps) * static_cast<double>(std::max<int64_t>(config_.total_steps - step_, 0));
-      if (config_.max_minutes > 0) ev.eta_s = std::min(ev.eta_s, std::max(0.0, config_.max_minutes * 60 - seconds_since(t0)));
-      MetricsRecord rec;
-      rec.step = step_;
-      rec.loss = ev.loss;
-      rec.lr = lr;
-      rec.tokens_per_s = ev.tokens_per_s;
-      rec.grad_norm = norm;
-      rec.elapsed_s = ev.elapsed_s;
-      rec.peak_memory_mb = static_cast<double>(nn::peak_resident_bytes()) / (1024.0 * 1024.0);
-      rec.mlm_acc = ev.mlm_acc;
-      if (window_positions > 0) rec.padding_share = 1.0 - static_cast<double>(window_tokens) / static_cast<double>(window_positions);
-      if (config_.objective == Objective::mlm_nsp) rec.nsp_acc = ev.nsp_acc;
-      if (do_eval && (!feed_.eval_masked.empty() || !feed_.eval_causal.empty())) {
-        const EvalResult e = evaluate();
-        rec.eval_loss = e.loss;
-        rec.eval_mlm_acc = e.mlm_acc;
-        rec.eval_perplexity = e.perplexity;
-        if (e.bits_per_char > 0) {
-          rec.eval_nats_per_char = e.nats_per_char;
-          rec.eval_bits_per_char = e.bits_per_char;
-        }
-        if (config_.objective == Objective::mlm_nsp) rec.eval_nsp_acc = e.nsp_acc;
-        summary.last_eval = e;
-        summary.evaluated = true;
-        ProgressEvent ee = ev;
-        ee.kind = ProgressEvent::Kind::Eval;
-        ee.eval = e;
-        on_progress(ev);
-        on_progress(ee);
-      } else {
-        on_progress(ev);
-      }
-      metrics.add(rec);
-      window_t = std::chrono::steady_clock::now();
-      window_tokens = window_positions = window_steps = 0;
-      window_loss = window_acc = window_nsp = 0;
-    }
+    const bool last = step_ == config_.total_steps || out_of_time();
+    const bool evaluate_now = (config_.eval_every > 0 && step_ % config_.eval_every == 0) || last;
+    if (step_ % std::max<int64_t>(config_.log_every, 1) == 0 || evaluate_now || step_ == 1)
+      log(r, evaluate_now, seconds_since(t0), metrics, summary, on_progress);
     if (config_.save_every > 0 && step_ % config_.save_every == 0 && !last) {
       elapsed_before_ += seconds_since(t0);
       save_checkpoint();
@@ -356,7 +274,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
   }
   elapsed_before_ += seconds_since(t0);
   save_checkpoint();
-  save_final();
+  save_final(summary);
   summary.steps = step_;
   summary.final_dir = config_.out_dir;
   ProgressEvent done;
@@ -367,6 +285,18 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
   done.path = (fs::path(config_.out_dir) / run_dir::checkpoint_name(step_)).string();
   on_progress(done);
   return summary;
+}
+
+void Trainer::fix_steps_for_budget(double seconds_per_step, double elapsed_s) {
+  // An evaluation pass is a forward pass over the held-out batches: about a third of a training
+  // step's work per batch (backward costs about twice the forward).
+  const double eval_batches = static_cast<double>(feed_.eval.size());
+  const double eval_s = eval_batches * seconds_per_step / (3.0 * static_cast<double>(config_.grad_accum));
+  const double per_step = seconds_per_step + (config_.eval_every > 0 ? eval_s / static_cast<double>(config_.eval_every) : 0);
+  const double remaining = 0.98 * (config_.max_minutes * 60 - elapsed_s) - eval_s;  // the final evaluation
+  config_.total_steps = std::max<int64_t>(step_ + 1, step_ + static_cast<int64_t>(remaining / per_step));
+  schedule_.total_steps = config_.total_steps;
+  schedule_.warmup_steps = std::min(schedule_.warmup_steps, config_.total_steps);
 }
 
 }  // namespace bert

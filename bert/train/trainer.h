@@ -1,79 +1,73 @@
-// trainer.h — the pretraining loop: gradient accumulation, global-norm clipping, AdamW with a
-// warmup+decay schedule, periodic evaluation, metrics, atomic checkpoints that keep the last K,
-// exact resume, stop on request (SIGINT) after the current step, and a clear stop on NaN/inf.
+// trainer.h — the one training loop, for pretraining and fine-tuning alike: it sees a TaskModel
+// (bert/task/task_model.h) and a DataFeed of Batches, nothing task-specific.
 //
 // Determinism: dropout masks use seed mix(seed, micro_step), the data stream is seekable and
 // the optimizer state is saved in full, so a run stopped at step k and resumed gives the same
 // losses as one never stopped (bit-identical on the same thread count).
 #pragma once
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "bert/checkpoint.h"
-#include "bert/data/instances.h"
+#include "bert/data/batch.h"
 #include "bert/eval/baselines.h"
-#include "bert/model/task_models.h"
+#include "bert/task/task_model.h"
 #include "bert/train/metrics.h"
 #include "bert/train/train_config.h"
 #include "nn/optim/schedule.h"
 
 namespace bert {
 
-// The architecture each objective (bert/data/instances.h) trains.
-Architecture architecture_for(Objective o);
-
-// Where the batches come from. next_* produce the training stream in order; position()/seek()
-// save and restore its place exactly; eval_* are fixed held-out batches (may be empty).
+// Where the batches come from. next() produces the training stream in order; position()/seek()
+// save and restore its place exactly; eval holds fixed held-out batches (may be empty).
 struct DataFeed {
-  std::function<MaskedLMBatch()> next_masked;
-  std::function<CausalLMBatch()> next_causal;
+  std::function<Batch()> next;
   std::function<std::string()> position;
   std::function<void(const std::string&)> seek;
-  std::vector<MaskedLMBatch> eval_masked;
-  std::vector<CausalLMBatch> eval_causal;
-  int64_t eval_chars = 0;  // characters of the held-out text when known (causal: bits per character)
+  std::vector<Batch> eval;
+  int64_t eval_chars = 0;        // characters of the held-out text when known (bits per character)
   FrequencyBaselines baselines;  // masked LM: the frequency baselines of the held-out targets
-};
-
-// Averages over one evaluation pass. loss is the mean over all predictions of the pass (masked
-// tokens, or next tokens for clm); per-character figures are 0 unless the feed knows eval_chars.
-struct EvalResult {
-  double loss = 0, perplexity = 0, mlm_acc = 0, nsp_acc = 0;  // mlm_acc = next-token acc for clm
-  int64_t predictions = 0;
-  double nats_per_char = 0, bits_per_char = 0;  // clm: Σ nats / eval_chars (and / ln 2)
 };
 
 // What the trainer reports to its caller (progress lines, summaries).
 struct ProgressEvent {
   enum class Kind { Step, Eval, Saved, Done } kind = Kind::Step;
-  int64_t step = 0, total_steps = 0;
-  double loss = 0, mlm_acc = 0, nsp_acc = 0, lr = 0, eta_s = 0, elapsed_s = 0;
+  int64_t step = 0, total_steps = 0;  // total 0: not fixed yet (a time budget's first steps)
+  double loss = 0, lr = 0, eta_s = 0, elapsed_s = 0;
   double tokens_per_s = 0;  // text tokens (padding not counted) per second of training
-  EvalResult eval;
-  std::string path;  // Saved: the checkpoint directory
+  std::vector<std::pair<std::string, double>> stats;  // Step: the model's statistics over the window
+  EvalReport eval;          // Eval: the held-out metrics
+  std::string path;         // Saved: the checkpoint directory
 };
 
 struct TrainSummary {
   int64_t steps = 0;
   bool interrupted = false;
   std::string final_dir;     // where the final model is (out_dir)
-  EvalResult last_eval;
+  EvalReport last_eval;
   bool evaluated = false;
+  int64_t best_step = -1;    // config.best_metric: the step whose model is the final one
+  double best_value = 0;
 };
 
+// The training loop for every TaskModel: gradient accumulation, global-norm clipping, AdamW with
+// a warmup + decay schedule, periodic evaluation (the model's own evaluator), metrics, atomic
+// checkpoints that keep the last K (and the best by a metric), exact resume, stop on request
+// (SIGINT) after the current step, and a clear stop on NaN/inf.
 class Trainer {
  public:
-  // `model` holds the architecture for config.objective, freshly initialised or loaded.
-  Trainer(LoadedModel& model, TrainConfig config, DataFeed feed);
+  // `model` is freshly initialised or loaded; it must outlive the trainer.
+  Trainer(TaskModel& model, TrainConfig config, DataFeed feed);
   ~Trainer();
   // Restores weights, optimizer, step, data position and metrics from a checkpoint directory, or
   // from the newest checkpoint-N inside a run directory (bert/train/run_dir.h).
   void resume(const std::string& dir);
   // Trains until total_steps, the time limit, or request_stop(); saves and returns a summary.
   TrainSummary run(const std::function<void(const ProgressEvent&)>& on_progress);
-  // Evaluates on the feed's held-out batches (eval mode, no grad).
-  EvalResult evaluate();
+  // Evaluates on the feed's held-out batches (eval mode, no grad); with eval_chars known and a
+  // language-model loss, also nats and bits per character of the held-out text.
+  EvalReport evaluate();
   int64_t step() const { return step_; }
 
   // Asks every running trainer to stop after its current step (async-signal-safe).
@@ -83,25 +77,42 @@ class Trainer {
   static void clear_stop();
 
  private:
-  struct StepStats { double loss = 0, mlm_acc = 0, nsp_acc = 0; int64_t tokens = 0, positions = 0; };
-  StepStats train_step();
-  struct BatchOutcome;
-  // One forward pass (graph kept for backward unless in a no-grad scope) with its counts.
-  BatchOutcome forward(const MaskedLMBatch& batch) const;
-  BatchOutcome forward(const CausalLMBatch& batch) const;
+  // What one optimizer step saw (summed over its micro-batches).
+  struct StepResult {
+    double loss = 0, grad_norm = 0, lr = 0;
+    Statistics stats;
+    int64_t tokens = 0, positions = 0;
+  };
+  // The statistics of the steps since the last log line.
+  struct Window {
+    std::chrono::steady_clock::time_point start;
+    int64_t steps = 0, tokens = 0, positions = 0;
+    double loss = 0;
+    Statistics stats{};
+  };
+  // Forward and backward over grad_accum micro-batches, then clip and AdamW.
+  StepResult train_step();
+  // Writes the log line and metrics record of the window, evaluating first when asked.
+  void log(const StepResult& last, bool evaluate_now, double run_seconds, MetricsLog& metrics,
+           TrainSummary& summary, const std::function<void(const ProgressEvent&)>& on_progress);
+  // Keeps the model in <out_dir>/best when the evaluation improves config.best_metric.
+  void keep_if_best(const EvalReport& report, TrainSummary& summary);
   void save_checkpoint();
-  void save_final();
+  void save_final(TrainSummary& summary);
   // Fixes total_steps (and the schedule's end) so that training fills config.max_minutes, from the
   // measured time per step and the time already spent.
   void fix_steps_for_budget(double seconds_per_step, double elapsed_s);
 
-  LoadedModel& model_;
+  TaskModel& model_;
   TrainConfig config_;
   DataFeed feed_;
   nn::LrSchedule schedule_;
   int64_t step_ = 0;
   double elapsed_before_ = 0;  // seconds spent in earlier sessions of this run
   int64_t tokens_seen_ = 0;
+  int64_t best_step_ = -1;     // best_metric: the step of the best evaluation so far
+  double best_value_ = 0;
+  Window window_;
   struct Optimizer;
   std::unique_ptr<Optimizer> opt_;
 };

@@ -59,7 +59,7 @@ Instance instance_of(int32_t n, int32_t base) {
 }
 
 // The instances of a packed batch, read back from its tensors by instance_ids: each as its tokens.
-std::vector<Ids> unpack(const MaskedLMBatch& b) {
+std::vector<Ids> unpack(const Batch& b) {
   const int64_t B = b.input_ids.size(0), T = b.input_ids.size(1);
   const Ids ids = b.input_ids.to_ids(), mask = b.attention_mask.to_ids(), inst = b.instance_ids.to_ids();
   std::vector<Ids> out;
@@ -183,7 +183,7 @@ TEST_CASE("packing: an epoch's rows pack each window on its own, every instance 
 
 TEST_CASE("packing: packed batch tensors", "[data][packing]") {
   const std::vector<std::vector<Instance>> rows{{instance_of(4, 10), instance_of(3, 20)}, {instance_of(5, 30)}};
-  const MaskedLMBatch b = make_packed_masked_lm_batch(rows, 8, 0);
+  const Batch b = make_packed_masked_lm_batch(rows, 8, 0);
   CHECK(b.input_ids.shape() == nn::Shape{2, 8});
   CHECK(b.input_ids.to_ids() == Ids{2, 11, 12, 3, 2, 21, 3, 0, 2, 31, 32, 33, 3, 0, 0, 0});
   CHECK(b.token_type_ids.to_ids() == Ids{0, 0, 1, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0});
@@ -292,7 +292,7 @@ TEST_CASE("packed stream: less padding than one instance per row; the padding sh
   PretrainingBatch empty;
   CHECK(padding_share(empty) == 0.0);
   CHECK(padding_share(empty.masked) == 0.0);
-  CausalLMBatch causal;
+  Batch causal;
   causal.attention_mask = nn::Tensor::from_ids({2, 4}, {1, 1, 1, 0, 1, 0, 0, 0});
   CHECK(padding_share(causal) == 0.5);
 }

@@ -74,21 +74,15 @@ void randomize(nn::Module& m) {
   }
 }
 
-LoadedModel causal_model(int64_t max_pos) {
-  LoadedModel m;
-  m.config = tiny_config(true, max_pos);
-  m.architecture = Architecture::LMHead;
-  m.lm_head = std::make_unique<BertLMHeadModel>(m.config, 7);
-  randomize(*m.lm_head);
+std::unique_ptr<BertLMHeadModel> causal_model(int64_t max_pos) {
+  auto m = std::make_unique<BertLMHeadModel>(tiny_config(true, max_pos), 7);
+  randomize(*m);
   return m;
 }
 
-LoadedModel masked_model(int64_t max_pos) {
-  LoadedModel m;
-  m.config = tiny_config(false, max_pos);
-  m.architecture = Architecture::MaskedLM;
-  m.masked_lm = std::make_unique<BertForMaskedLM>(m.config, 11);
-  randomize(*m.masked_lm);
+std::unique_ptr<BertForMaskedLM> masked_model(int64_t max_pos) {
+  auto m = std::make_unique<BertForMaskedLM>(tiny_config(false, max_pos), 11);
+  randomize(*m);
   return m;
 }
 
@@ -158,7 +152,7 @@ TEST_CASE("causal windows score every token once with the documented context", "
 TEST_CASE("window batches pad and label by the shifted convention", "[eval][windows]") {
   const std::vector<int32_t> stream = {3, 5, 6, 7, 3, 8};
   const std::vector<ScoreWindow> ws = {{0, 1, 4}, {3, 4, 6}};
-  const CausalLMBatch b = window_batch(stream, ws, 0);
+  const Batch b = window_batch(stream, ws, 0);
   CHECK(b.input_ids.to_ids() == std::vector<int64_t>{3, 5, 6, 7, 7, 3, 8, 0});
   CHECK(b.attention_mask.to_ids() == std::vector<int64_t>{1, 1, 1, 1, 1, 1, 1, 0});
   CHECK(b.labels.to_ids() == std::vector<int64_t>{-100, 5, 6, 7, -100, 3, 8, -100});
@@ -194,7 +188,8 @@ TEST_CASE("characters are UTF-8 code points; the causal stream brackets document
 }
 
 TEST_CASE("causal scores equal one full forward per target with the window's context", "[eval][causal]") {
-  const LoadedModel model = causal_model(8);
+  const auto owned = causal_model(8);
+  const BertLMHeadModel& model = *owned;
   std::vector<int64_t> stream = {3};
   for (int i = 0; i < 20; ++i) stream.push_back(5 + (i * 7 + i * i) % 8);
   const auto N = static_cast<int64_t>(stream.size());
@@ -208,7 +203,7 @@ TEST_CASE("causal scores equal one full forward per target with the window's con
         const int64_t group_end = std::min(N, 8 + ((i - 8) / stride + 1) * stride);
         begin = group_end - 8;
       }
-      want += causal_nll(*model.lm_head, stream, begin, i);
+      want += causal_nll(model, stream, begin, i);
     }
     for (const int64_t batch : {1, 3}) {
       CausalScoreOptions o;
@@ -230,11 +225,12 @@ TEST_CASE("causal scores equal one full forward per target with the window's con
   CausalScoreOptions too_long;
   too_long.max_len = 9;
   CHECK_THROWS_WITH(score_causal(model, to32(stream), too_long), Catch::Contains("exceed the model's 8 positions"));
-  CHECK_THROWS_WITH(score_causal(masked_model(8), to32(stream), {}), Catch::Contains("needs a causal BertLMHeadModel"));
+  CHECK_THROWS_WITH(score_causal(*masked_model(8), to32(stream), {}), Catch::Contains("needs a causal BertLMHeadModel"));
 }
 
 TEST_CASE("pseudo-log-likelihood masks each token in turn within its block", "[eval][pll]") {
-  const LoadedModel model = masked_model(6);  // blocks of 4 tokens + [CLS] [SEP]
+  const auto owned = masked_model(6);
+  const BertForMaskedLM& model = *owned;  // blocks of 4 tokens + [CLS] [SEP]
   Corpus docs;
   const std::vector<std::vector<int32_t>> d1 = {{5, 6, 7}, {8, 9, 10}}, d2 = {{11, 12}};
   docs.add_document(d1);  // 6 tokens → blocks {5 6 7 8} and {9 10}
@@ -276,7 +272,7 @@ TEST_CASE("pseudo-log-likelihood masks each token in turn within its block", "[e
   const LMScore five = score_pseudo_ll(model, docs, sp, first5);
   CHECK(five.tokens == 5);
   CHECK(five.nats == Approx(per_token[0] + per_token[1] + per_token[2] + per_token[3] + per_token[4]).epsilon(1e-5));
-  CHECK_THROWS_WITH(score_pseudo_ll(causal_model(6), docs, sp, {}), Catch::Contains("needs a masked-LM model"));
+  CHECK_THROWS_WITH(score_pseudo_ll(*causal_model(6), docs, sp, {}), Catch::Contains("needs a masked-LM model"));
 }
 
 TEST_CASE("evaluate_file: loss, nats and bits per character of a file worked by hand", "[eval][file]") {
@@ -286,11 +282,12 @@ TEST_CASE("evaluate_file: loss, nats and bits per character of a file worked by 
   const std::string text = "Hello, world!\n\nworld hello\n";
   write(dir.path / "a.txt", text);
   const Tokenizer tok = Tokenizer::load((dir.path / "vocab.txt").string());
-  const LoadedModel model = causal_model(16);
+  const auto owned = causal_model(16);
+  const BertLMHeadModel& model = *owned;
   // The stream [SEP] hello , world ! [SEP] world hello [SEP] fits one window: one full forward.
   const std::vector<int64_t> stream = {3, 5, 7, 6, 8, 3, 6, 5, 3};
   double want = 0;
-  for (int64_t i = 1; i < 9; ++i) want += causal_nll(*model.lm_head, stream, 0, i);
+  for (int64_t i = 1; i < 9; ++i) want += causal_nll(model, stream, 0, i);
   const FileEvaluation f = evaluate_file(model, tok, (dir.path / "a.txt").string(), {});
   CHECK(f.chars == 27);
   CHECK(f.bytes == 27);
@@ -337,18 +334,19 @@ TEST_CASE("pretraining's held-out bits per character equal evaluate's", "[eval][
   FeedOptions fo;
   fo.eval_file = (dir.path / "held.txt").string();
   auto data = CorpusFeed::open({(dir.path / "train.txt").string()}, (dir.path / "vocab.txt").string(), 0, cfg, fo);
-  LoadedModel model = causal_model(8);
+  const auto owned = causal_model(8);
+  BertLMHeadModel& model = *owned;
   Trainer trainer(model, cfg, data->feed(cfg));
-  const EvalResult r = trainer.evaluate();
+  const EvalReport r = trainer.evaluate();
   const Tokenizer tok = Tokenizer::load((dir.path / "vocab.txt").string());
   EvaluateOptions eo;
   eo.max_len = 8;
   const FileEvaluation f = evaluate_file(model, tok, fo.eval_file, eo);
   CHECK(f.chars == static_cast<int64_t>(held_out.size()));
   CHECK(r.predictions == f.score.tokens);
-  CHECK(r.loss == Approx(f.score.nats / static_cast<double>(f.score.tokens)).epsilon(1e-5));
-  CHECK(r.nats_per_char == Approx(f.score.nats / static_cast<double>(f.chars)).epsilon(1e-5));
-  CHECK(r.bits_per_char == Approx(r.nats_per_char / std::numbers::ln2).epsilon(1e-9));
+  CHECK(r.get("loss") == Approx(f.score.nats / static_cast<double>(f.score.tokens)).epsilon(1e-5));
+  CHECK(r.get("nats_per_char") == Approx(f.score.nats / static_cast<double>(f.chars)).epsilon(1e-5));
+  CHECK(r.get("bits_per_char") == Approx(r.get("nats_per_char") / std::numbers::ln2).epsilon(1e-9));
 }
 
 TEST_CASE("frequency baselines: the most frequent token's accuracy and the unigram loss, by hand", "[eval][baselines]") {

@@ -115,10 +115,7 @@ TEST_CASE("sampling distributions follow their definitions", "[generation][sampl
 }
 
 TEST_CASE("seeded generation is reproducible", "[generation]") {
-  LoadedModel m;
-  m.config = causal_config();
-  m.architecture = Architecture::LMHead;
-  m.lm_head = std::make_unique<BertLMHeadModel>(m.config, 7);
+  const BertLMHeadModel m(causal_config(), 7);
   std::vector<std::string> tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
   for (int i = 5; i < 50; ++i) tokens.push_back(std::string("w").append(std::to_string(i)));
   const Tokenizer tok(Vocab(tokens), true);
@@ -153,36 +150,32 @@ void spread_weights(nn::Module& model) {
   }
 }
 
-LoadedModel causal_model() {
-  LoadedModel m;
-  m.config = causal_config();
-  m.architecture = Architecture::LMHead;
-  m.lm_head = std::make_unique<BertLMHeadModel>(m.config, 7);
-  spread_weights(*m.lm_head);
-  m.lm_head->eval();
+std::unique_ptr<BertLMHeadModel> causal_model() {
+  auto m = std::make_unique<BertLMHeadModel>(causal_config(), 7);
+  spread_weights(*m);
+  m->eval();
   return m;
 }
 
-LoadedModel masked_lm_model() {
-  LoadedModel m;
-  m.config = causal_config();
-  m.config.is_decoder = false;
-  m.architecture = Architecture::MaskedLM;
-  m.masked_lm = std::make_unique<BertForMaskedLM>(m.config, 11);
-  spread_weights(*m.masked_lm);
-  m.masked_lm->eval();
+std::unique_ptr<BertForMaskedLM> masked_lm_model() {
+  BertConfig c = causal_config();
+  c.is_decoder = false;
+  auto m = std::make_unique<BertForMaskedLM>(c, 11);
+  spread_weights(*m);
+  m->eval();
   return m;
 }
 }  // namespace
 
 TEST_CASE("a left-padded batch decodes each row as it would alone", "[generation][batch]") {
-  const LoadedModel m = causal_model();
+  const std::unique_ptr<BertLMHeadModel> model = causal_model();
+  const BertLMHeadModel& m = *model;
   nn::NoGradGuard no_grad;
   // Logits at every step, row by row, against one Decoder per prompt.
   const std::vector<std::vector<int32_t>> prompts = {{5, 6}, {7, 8, 9, 10, 11}, {12}};
   const std::vector<std::vector<int32_t>> fed = {{20, 21, 22}, {23, 24, 25}, {26, 27, 28}};
   for (size_t b = 0; b < prompts.size(); ++b) {
-    Decoder batch(*m.lm_head, 3), alone(*m.lm_head, 1);
+    Decoder batch(m, 3), alone(m, 1);
     std::vector<float> got = batch.prefill(prompts).to_vector();
     std::vector<float> want = alone.prefill({prompts[b]}).to_vector();
     const size_t V = want.size();
@@ -224,7 +217,8 @@ TEST_CASE("a left-padded batch decodes each row as it would alone", "[generation
 }
 
 TEST_CASE("a Gibbs step samples from the model's MLM distribution at that position", "[generation][gibbs]") {
-  const LoadedModel m = masked_lm_model();
+  const std::unique_ptr<BertForMaskedLM> model = masked_lm_model();
+  const BertForMaskedLM& m = *model;
   const Tokenizer tok = small_tokenizer();
   // fill-mask's probabilities for the [MASK] of "w5 w6 [MASK] w7" (position 3 after [CLS]).
   const std::vector<MaskPrediction> fm = fill_mask(m, tok, "w5 w6 [MASK] w7", 50);
@@ -268,7 +262,8 @@ TEST_CASE("a Gibbs step samples from the model's MLM distribution at that positi
 }
 
 TEST_CASE("Gibbs generation is reproducible and fills every position", "[generation][gibbs]") {
-  const LoadedModel m = masked_lm_model();
+  const std::unique_ptr<BertForMaskedLM> model = masked_lm_model();
+  const BertForMaskedLM& m = *model;
   const Tokenizer tok = small_tokenizer();
   GibbsOptions o;
   o.length = 6;
@@ -290,7 +285,7 @@ TEST_CASE("Gibbs generation is reproducible and fills every position", "[generat
   CHECK(visits == 6);
   for (int32_t id : sw.ids) CHECK(id != 4);
   // Errors: causal checkpoint, too long.
-  REQUIRE_THROWS_WITH(gibbs_generate(causal_model(), tok, "w5", o), Catch::Contains("masked-LM"));
+  REQUIRE_THROWS_WITH(gibbs_generate(*causal_model(), tok, "w5", o), Catch::Contains("masked-LM"));
   o.length = 40;
   REQUIRE_THROWS_WITH(gibbs_generate(m, tok, "w5", o), Catch::Contains("positions"));
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "nn/io/safetensors.h"
@@ -57,16 +58,15 @@ TEST_CASE("save_pretrained then load_pretrained gives identical outputs", "[chec
   BertForPreTraining model(config, 7);
   model.eval();
   std::ofstream(dir / "vocab.src.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
-  save_pretrained(dir / "ckpt", model, config, Architecture::PreTraining, dir / "vocab.src.txt",
-                  /*lower_case=*/false);
+  save_pretrained(dir / "ckpt", model, dir / "vocab.src.txt", /*lower_case=*/false);
   CHECK(fs::exists(dir / "ckpt/config.json"));
   CHECK(fs::exists(dir / "ckpt/vocab.txt"));
   CHECK_FALSE(load_lower_case(dir / "ckpt"));
   CHECK(load_lower_case(dir.path.string()));  // no tokenizer_config.json: uncased, as HF's default
-  const LoadedModel loaded = load_pretrained(dir / "ckpt");
-  CHECK(loaded.architecture == Architecture::PreTraining);
+  const std::unique_ptr<TaskModel> loaded = load_pretrained(dir / "ckpt");
+  CHECK(loaded->architecture() == "BertForPreTraining");
   const Tensor ids = Tensor::from_ids({1, 5}, {1, 5, 9, 3, 2});
-  CHECK(logits_of(*loaded.pretraining, ids).to_vector() == logits_of(model, ids).to_vector());
+  CHECK(logits_of(*loaded, ids).to_vector() == logits_of(model, ids).to_vector());
   // The tied decoder is not written; the bias is.
   const nn::SafeTensorsFile f = nn::SafeTensorsFile::open(dir / "ckpt/model.safetensors");
   CHECK_FALSE(f.has("cls.predictions.decoder.weight"));
@@ -163,7 +163,7 @@ TEST_CASE("PyTorch reads a checkpoint written here and computes the same outputs
     std::copy(v.begin(), v.end(), p.tensor->data());
   }
   model.eval();
-  save_pretrained(dir / "ckpt", model, config, Architecture::PreTraining, "");
+  save_pretrained(dir / "ckpt", model, "");
   const std::string cmd = "/usr/bin/python3 " + std::string(NNBERT_SOURCE_DIR) + "/tests/parity/check_checkpoint.py " +
                           (dir / "ckpt") + " --inputs " + fixture("pretraining") + "/inputs.safetensors --out " +
                           (dir / "out.safetensors") + " --summary > " + (dir / "log.txt") + " 2>&1";

@@ -12,6 +12,7 @@
 
 #include "bert/data/batcher.h"
 #include "bert/data/packing.h"
+#include "bert/model/task_models.h"
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
@@ -61,7 +62,7 @@ Instance make_instance(int32_t n, uint64_t i, bool nsp) {
 // The same instances packed (rows of 32 by first-fit-decreasing) and one per row (in the packed
 // order: rows in order, instances in row order, so MLM and NSP rows correspond one to one).
 struct Batches {
-  MaskedLMBatch packed, unpacked;
+  Batch packed, unpacked;
   std::vector<size_t> tokens;  // tokens of each instance, packed order
   std::vector<size_t> masked;  // masked positions of each instance, packed order
   std::vector<int64_t> starts; // flat b·T + t of each instance's first token in the packed batch
@@ -139,7 +140,7 @@ struct Run {
 };
 
 template <class Model>
-Run run(Model& model, const MaskedLMBatch& batch) {
+Run run(Model& model, const Batch& batch) {
   model.zero_grad();
   Run r;
   r.out = model.forward(batch);
@@ -209,11 +210,11 @@ TEST_CASE("packed batch: BertForMaskedLM gives the unpacked losses and gradients
 TEST_CASE("packed batch: what it must carry", "[model][packing]") {
   BertForPreTraining model(tiny_config(), 5);
   const Batches b = make_batches(true);
-  MaskedLMBatch no_positions = b.packed;
+  Batch no_positions = b.packed;
   no_positions.position_ids = Tensor();
   CHECK_THROWS_WITH(model.forward(no_positions),
                     Catch::Contains("masked LM: a packed batch needs instance_ids and position_ids together"));
-  MaskedLMBatch no_cls = b.packed;
+  Batch no_cls = b.packed;
   no_cls.cls_positions = Tensor();
   CHECK_THROWS_WITH(model.forward(no_cls), Catch::Contains("BertForPreTraining: a packed batch needs cls_positions"));
   CHECK_THROWS_WITH(model.bert.forward(b.packed.input_ids, b.packed.token_type_ids, b.packed.attention_mask, nullptr,

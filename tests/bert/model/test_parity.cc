@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "nn/io/safetensors.h"
@@ -116,7 +117,7 @@ TEST_CASE("BertForPreTraining matches PyTorch: outputs, loss, gradients, AdamW s
   check_tensor("seq_relationship_logits", full.seq_relationship_logits,
                c.outputs.read_f32("seq_relationship_logits"), 1e-4);
 
-  const MaskedLMBatch batch{ids, types, mask, c.inputs.read_i64("masked_positions"),
+  const Batch batch{ids, types, mask, c.inputs.read_i64("masked_positions"),
                             c.inputs.read_i64("masked_labels"), c.inputs.read_i64("next_sentence_label")};
   const MaskedLMOutput out = model.forward(batch);
   CHECK(out.mlm_loss.item() == Approx(c.outputs.read_f32("mlm_loss").item()).epsilon(1e-4));

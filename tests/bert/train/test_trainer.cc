@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bert/checkpoint.h"
+#include "bert/model/task_models.h"
 #include "bert/train/corpus_feed.h"
 #include "nn/io/safetensors.h"
 #include "bert/train/synthetic.h"
@@ -44,11 +45,8 @@ BertConfig small_config(int64_t vocab) {
   return c;
 }
 
-LoadedModel new_pretraining(const BertConfig& c, uint64_t seed) {
-  LoadedModel m;
-  m.config = c;
-  m.architecture = Architecture::PreTraining;
-  m.pretraining = std::make_unique<BertForPreTraining>(c, seed);
+std::unique_ptr<TaskModel> new_pretraining(const BertConfig& c, uint64_t seed) {
+  auto m = std::make_unique<BertForPreTraining>(c, seed);
   return m;
 }
 
@@ -85,13 +83,13 @@ TEST_CASE("a run stopped and resumed gives the uninterrupted run's losses exactl
   TempDir a, b;
   const BertConfig c = small_config(60);
   {
-    LoadedModel m = new_pretraining(c, 1);
-    Trainer t(m, synthetic_config(a.path, 8), synthetic_feed(60, 4, 16, 5));
+    auto m = new_pretraining(c, 1);
+    Trainer t(*m, synthetic_config(a.path, 8), synthetic_feed(60, 4, 16, 5));
     t.run(quiet);
   }
   {
-    LoadedModel m = new_pretraining(c, 1);
-    Trainer t(m, synthetic_config(b.path, 8), synthetic_feed(60, 4, 16, 5));
+    auto m = new_pretraining(c, 1);
+    Trainer t(*m, synthetic_config(b.path, 8), synthetic_feed(60, 4, 16, 5));
     Trainer::clear_stop();
     const TrainSummary s = t.run([](const ProgressEvent& e) {
       if (e.kind == ProgressEvent::Kind::Step && e.step == 3) Trainer::request_stop();
@@ -102,8 +100,8 @@ TEST_CASE("a run stopped and resumed gives the uninterrupted run's losses exactl
   }
   REQUIRE(fs::exists(b.path / "checkpoint-3" / "trainer_state.json"));
   {
-    LoadedModel m = new_pretraining(c, 99);  // different init: everything must come from the checkpoint
-    Trainer t(m, synthetic_config(b.path, 8), synthetic_feed(60, 4, 16, 5));
+    auto m = new_pretraining(c, 99);  // different init: everything must come from the checkpoint
+    Trainer t(*m, synthetic_config(b.path, 8), synthetic_feed(60, 4, 16, 5));
     t.resume(b.path.string());
     CHECK(t.step() == 3);
     t.run(quiet);
@@ -141,14 +139,11 @@ TEST_CASE("pretraining overfits a small corpus (MLM accuracy above 0.9)", "[trai
   c.hidden_size = 64;
   c.num_attention_heads = 4;
   c.intermediate_size = 128;
-  LoadedModel m;
-  m.config = c;
-  m.architecture = Architecture::MaskedLM;
-  m.masked_lm = std::make_unique<BertForMaskedLM>(c, 3);
-  Trainer t(m, cfg, feed->feed(cfg));
+  auto m = std::make_unique<BertForMaskedLM>(c, 3);
+  Trainer t(*m, cfg, feed->feed(cfg));
   double last_acc = 0;
   t.run([&](const ProgressEvent& e) {
-    if (e.kind == ProgressEvent::Kind::Step) last_acc = e.mlm_acc;
+    if (e.kind == ProgressEvent::Kind::Step) last_acc = e.stats.at(1).second;  // lm_loss, mlm_acc
   });
   INFO("final training MLM accuracy " << last_acc);
   CHECK(last_acc >= 0.9);
@@ -160,8 +155,8 @@ TEST_CASE("leftovers of an interrupted save are removed and never resumed from",
   TempDir dir;
   const BertConfig c = small_config(60);
   {
-    LoadedModel m = new_pretraining(c, 1);
-    Trainer t(m, synthetic_config(dir.path, 2), synthetic_feed(60, 4, 16, 5));
+    auto m = new_pretraining(c, 1);
+    Trainer t(*m, synthetic_config(dir.path, 2), synthetic_feed(60, 4, 16, 5));
     t.run(quiet);
   }
   // A crash during the save of step 3: a half-written checkpoint directory and a temp file.
@@ -169,8 +164,8 @@ TEST_CASE("leftovers of an interrupted save are removed and never resumed from",
   std::ofstream(dir.path / "checkpoint-3.tmp" / "model.safetensors") << "partial";
   std::ofstream(dir.path / "metrics.jsonl.tmp.999999") << "partial";
   CHECK(run_dir::latest_checkpoint(dir.path.string()) == (dir.path / "checkpoint-2").string());
-  LoadedModel m = new_pretraining(c, 1);
-  Trainer t(m, synthetic_config(dir.path, 3), synthetic_feed(60, 4, 16, 5));
+  auto m = new_pretraining(c, 1);
+  Trainer t(*m, synthetic_config(dir.path, 3), synthetic_feed(60, 4, 16, 5));
   t.resume(dir.path.string());
   CHECK(t.step() == 2);
   t.run(quiet);
@@ -182,13 +177,13 @@ TEST_CASE("leftovers of an interrupted save are removed and never resumed from",
 TEST_CASE("a diverging loss stops with a clear message and keeps the last checkpoint", "[trainer]") {
   TempDir dir;
   const BertConfig c = small_config(60);
-  LoadedModel m = new_pretraining(c, 1);
+  auto m = new_pretraining(c, 1);
   TrainConfig cfg = synthetic_config(dir.path, 50);
   cfg.lr = 1e30;  // the first update sends the weights to infinity
   cfg.warmup_steps = 0;
   cfg.max_grad_norm = 1e30;
   cfg.save_every = 1;
-  Trainer t(m, cfg, synthetic_feed(60, 4, 16, 5));
+  Trainer t(*m, cfg, synthetic_feed(60, 4, 16, 5));
   REQUIRE_THROWS_WITH(t.run(quiet), Catch::Contains("training stopped: the") && Catch::Contains("last good checkpoint"));
   CHECK_FALSE(run_dir::latest_checkpoint(dir.path.string()).empty());
 }
@@ -196,11 +191,11 @@ TEST_CASE("a diverging loss stops with a clear message and keeps the last checkp
 TEST_CASE("save_bf16 writes the final weights in bf16, the checkpoints in fp32", "[trainer]") {
   TempDir dir;
   const BertConfig c = small_config(60);
-  LoadedModel m = new_pretraining(c, 1);
+  auto m = new_pretraining(c, 1);
   TrainConfig cfg = synthetic_config(dir.path, 2);
   cfg.save_bf16 = true;
   cfg.save_every = 2;
-  Trainer t(m, cfg, synthetic_feed(60, 4, 16, 5));
+  Trainer t(*m, cfg, synthetic_feed(60, 4, 16, 5));
   t.run(quiet);
   const auto dtype_of = [](const fs::path& file) {
     return nn::SafeTensorsFile::open(file.string()).info("bert.embeddings.word_embeddings.weight").dtype;
@@ -209,9 +204,9 @@ TEST_CASE("save_bf16 writes the final weights in bf16, the checkpoints in fp32",
   CHECK(dtype_of(dir.path / "checkpoint-2" / "model.safetensors") == "F32");
   // The bf16 model loads back to the trained weights rounded to bf16 (8 significant bits: relative
   // error at most half an ulp, 2^-8).
-  const LoadedModel back = load_pretrained(dir.path.string());
-  const std::vector<float> trained = m.module().named_parameters().at(0).tensor->to_vector();
-  const std::vector<float> loaded = back.module().named_parameters().at(0).tensor->to_vector();
+  const std::unique_ptr<TaskModel> back = load_pretrained(dir.path.string());
+  const std::vector<float> trained = m->named_parameters().at(0).tensor->to_vector();
+  const std::vector<float> loaded = back->named_parameters().at(0).tensor->to_vector();
   REQUIRE(trained.size() == loaded.size());
   size_t differ = 0;
   for (size_t i = 0; i < trained.size(); ++i) {
@@ -225,8 +220,8 @@ TEST_CASE("bad output directories and missing checkpoints are clear errors", "[t
   TempDir dir;
   std::ofstream(dir.path / "file") << "x";
   const BertConfig c = small_config(60);
-  LoadedModel m = new_pretraining(c, 1);
-  Trainer t(m, synthetic_config(dir.path / "file" / "run", 2), synthetic_feed(60, 4, 16, 5));
+  auto m = new_pretraining(c, 1);
+  Trainer t(*m, synthetic_config(dir.path / "file" / "run", 2), synthetic_feed(60, 4, 16, 5));
   REQUIRE_THROWS_WITH(t.run(quiet), Catch::Contains("cannot create the output directory"));
   REQUIRE_THROWS_WITH(t.resume((dir.path / "nothing").string()), Catch::Contains("no checkpoint to resume from"));
   TrainConfig cfg = synthetic_config(dir.path / "r", 2);
@@ -259,11 +254,8 @@ TrainConfig corpus_config(const fs::path& out, int64_t steps) {
 void start_run(const fs::path& corpus, const fs::path& vocab, const TrainConfig& cfg0, int64_t stop_at) {
   TrainConfig cfg = cfg0;
   auto data = CorpusFeed::open({corpus.string()}, vocab.string(), 60, cfg, 0.0);
-  LoadedModel m;
-  m.config = small_config(data->vocab_size());
-  m.architecture = Architecture::MaskedLM;
-  m.masked_lm = std::make_unique<BertForMaskedLM>(m.config, 1);
-  Trainer t(m, cfg, data->feed(cfg));
+  auto m = std::make_unique<BertForMaskedLM>(small_config(data->vocab_size()), 1);
+  Trainer t(*m, cfg, data->feed(cfg));
   Trainer::clear_stop();
   t.run([&](const ProgressEvent& e) {
     if (e.kind == ProgressEvent::Kind::Step && e.step == stop_at) Trainer::request_stop();
@@ -278,8 +270,8 @@ int64_t resume_run(const fs::path& dir, int64_t stop_at, const std::string& corp
   TrainConfig cfg = run_dir::prepare_resume(ckpt).config;
   if (!corpus_now.empty()) cfg.corpus = {corpus_now};
   auto data = CorpusFeed::reopen(cfg);
-  LoadedModel m = load_pretrained(ckpt);
-  Trainer t(m, cfg, data->feed(cfg));
+  std::unique_ptr<TaskModel> m = load_pretrained(ckpt);
+  Trainer t(*m, cfg, data->feed(cfg));
   t.resume(ckpt);
   const int64_t from = t.step();
   Trainer::clear_stop();
@@ -352,12 +344,12 @@ TEST_CASE("resuming checks the corpus: moved is fine when named, changed or gone
 TEST_CASE("a time budget fixes its step count early and decays the learning rate to the end", "[trainer][budget]") {
   TempDir dir;
   const BertConfig c = small_config(60);
-  LoadedModel m = new_pretraining(c, 1);
+  auto m = new_pretraining(c, 1);
   TrainConfig cfg = synthetic_config(dir.path, 0);  // no step count: the budget decides
   cfg.max_minutes = 0.1;                            // 6 s: thousands of steps of this small model
   cfg.warmup_steps = 2;
   cfg.log_every = 1000000;
-  Trainer t(m, cfg, synthetic_feed(60, 4, 16, 5));
+  Trainer t(*m, cfg, synthetic_feed(60, 4, 16, 5));
   int64_t total = -1, last_step = 0;
   double last_lr = -1;
   const auto start = std::chrono::steady_clock::now();
