@@ -50,7 +50,10 @@ bool ignorable(const std::string& name, const std::set<std::string>& wanted) {
 
 }  // namespace
 
-void load_weights(nn::Module& model, const std::string& path) {
+namespace {
+// Loads the parameters the file has; the names of the missing ones go to `missing` when it is
+// given, else a missing one is an error.
+void load_parameters(nn::Module& model, const std::string& path, std::vector<std::string>* missing) {
   const nn::SafeTensorsFile file = nn::SafeTensorsFile::open(path);
   const std::vector<nn::NamedParameter> params = model.named_parameters();
   std::set<std::string> wanted;
@@ -74,6 +77,10 @@ void load_weights(nn::Module& model, const std::string& path) {
   for (const nn::NamedParameter& p : params) {
     auto it = by_ours.find(p.name);
     if (it == by_ours.end() && p.name == "cls.predictions.bias") it = by_ours.find("cls.predictions.decoder.bias");
+    if (it == by_ours.end() && missing) {
+      missing->push_back(p.name);
+      continue;
+    }
     NN_CHECK(it != by_ours.end(), path, ": missing tensor '", p.name, "'");
     const nn::SafeTensorInfo info = file.info(it->second);
     NN_CHECK(info.shape == p.tensor->shape(), path, ": tensor '", it->second, "' has shape ", info.shape,
@@ -86,6 +93,16 @@ void load_weights(nn::Module& model, const std::string& path) {
     NN_CHECK(ignorable(normalise(n), wanted) || ignorable("bert." + normalise(n), wanted), path,
              ": unexpected tensor '", n, "' (not a parameter of this model)");
   }
+}
+
+}  // namespace
+
+void load_weights(nn::Module& model, const std::string& path) { load_parameters(model, path, nullptr); }
+
+std::vector<std::string> load_matching_weights(nn::Module& model, const std::string& path) {
+  std::vector<std::string> missing;
+  load_parameters(model, path, &missing);
+  return missing;
 }
 
 void save_weights(const nn::Module& model, const std::string& path, bool bf16) {
@@ -110,6 +127,20 @@ std::unique_ptr<TaskModel> load_pretrained(const std::string& dir) {
   load_weights(*model, weights_path);
   model->eval();
   return model;
+}
+
+TaskModelFromCheckpoint load_pretrained_as(const std::string& dir, const std::string& architecture,
+                                           const BertConfig& config, uint64_t seed) {
+  NN_CHECK(fs::is_directory(dir), dir, ": no such model directory");
+  const std::string weights_path = (fs::path(dir) / "model.safetensors").string();
+  NN_CHECK(fs::exists(weights_path), dir, ": model.safetensors is missing");
+  TaskModelFromCheckpoint out;
+  out.model = make_task_model(architecture, config, seed);
+  out.initialised = load_matching_weights(*out.model, weights_path);
+  for (const std::string& name : out.initialised)
+    NN_CHECK(name.rfind("bert.", 0) != 0 || name.rfind("bert.pooler.", 0) == 0, weights_path,
+             ": the encoder weight '", name, "' is missing (not a BERT checkpoint?)");
+  return out;
 }
 
 void save_pretrained(const std::string& dir, const TaskModel& model, const std::string& vocab_path,

@@ -10,6 +10,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bert/config.h"
 #include "bert/task/task_model.h"
@@ -18,12 +19,25 @@ namespace bert {
 
 // Loads every parameter of `model` from a safetensors file (F32, BF16 or F16 stored).
 void load_weights(nn::Module& model, const std::string& path);
+// Loads the parameters of `model` that the file has and returns the names of those it lacks (they
+// keep their values); everything else is checked as load_weights checks it.
+std::vector<std::string> load_matching_weights(nn::Module& model, const std::string& path);
 // Writes every parameter of `model` (HF names; the tied decoder is not written) atomically.
 void save_weights(const nn::Module& model, const std::string& path, bool bf16 = false);
 
 // Loads config.json and model.safetensors of `dir` into the model its "architectures" names (the
 // registry, bert/task/registry.h), in eval mode. Errors name the directory and the file.
 std::unique_ptr<TaskModel> load_pretrained(const std::string& dir);
+// A model of class `architecture` (e.g. BertForSequenceClassification) built from `config` (the
+// checkpoint's config with the task's fields set, e.g. id2label), with every weight the checkpoint
+// in `dir` has (the encoder, the pooler) and a freshly initialised (seed) head; `initialised`
+// names the weights that were not in the checkpoint, as HF reports them.
+struct TaskModelFromCheckpoint {
+  std::unique_ptr<TaskModel> model;
+  std::vector<std::string> initialised;
+};
+TaskModelFromCheckpoint load_pretrained_as(const std::string& dir, const std::string& architecture,
+                                           const BertConfig& config, uint64_t seed);
 // Writes config.json (the model's config with "architectures" = its class), model.safetensors
 // and, if vocab_path is not empty, a copy of the vocabulary as vocab.txt plus
 // tokenizer_config.json ({"do_lower_case": …}) into dir (created if needed); every file atomically.

@@ -31,6 +31,19 @@ void BertConfig::validate() const {
            "config: attention_probs_dropout_prob must be in [0, 1)");
   NN_CHECK(pad_token_id >= 0 && pad_token_id < vocab_size, "config: pad_token_id ", pad_token_id,
            " is outside the vocabulary of ", vocab_size);
+  NN_CHECK(problem_type.empty() || problem_type == "single_label_classification" ||
+               problem_type == "multi_label_classification" || problem_type == "regression",
+           "config: problem_type '", problem_type,
+           "' is not one of single_label_classification, multi_label_classification, regression");
+  NN_CHECK(problem_type != "regression" || num_labels() == 1, "config: a regression head has 1 label, this config has ",
+           num_labels());
+  NN_CHECK(!classifier_dropout || (*classifier_dropout >= 0 && *classifier_dropout < 1),
+           "config: classifier_dropout must be in [0, 1)");
+}
+
+std::vector<std::string> BertConfig::labels() const {
+  if (!id2label.empty()) return id2label;
+  return {"LABEL_0", "LABEL_1"};
 }
 
 BertConfig BertConfig::from_json(const std::string& text) {
@@ -65,6 +78,44 @@ BertConfig BertConfig::from_json(const std::string& text) {
   get("pad_token_id", c.pad_token_id);
   get("is_decoder", c.is_decoder);
   get("architectures", c.architectures);
+  get("problem_type", c.problem_type);
+  if (j.contains("classifier_dropout") && !j["classifier_dropout"].is_null()) {
+    float p = 0;
+    get("classifier_dropout", p);
+    c.classifier_dropout = p;
+  }
+  // id2label: {"0": "neg", "1": "pos"} with every id from 0 to n − 1 once; or only num_labels.
+  if (j.contains("id2label") && !j["id2label"].is_null()) {
+    NN_CHECK(j["id2label"].is_object() && !j["id2label"].empty(), "config: id2label must be a non-empty object");
+    c.id2label.assign(j["id2label"].size(), std::string());
+    std::vector<bool> seen(c.id2label.size(), false);
+    for (const auto& [key, value] : j["id2label"].items()) {
+      size_t used = 0;
+      long long id = -1;
+      try {
+        id = std::stoll(key, &used);
+      } catch (const std::exception&) {
+      }
+      NN_CHECK(used == key.size() && id >= 0 && id < static_cast<long long>(c.id2label.size()) && !seen[id],
+               "config: id2label key '", key, "' is not one of the ids 0 to ", c.id2label.size() - 1, " (each once)");
+      NN_CHECK(value.is_string(), "config: id2label[", key, "] must be a string");
+      c.id2label[static_cast<size_t>(id)] = value.get<std::string>();
+      seen[static_cast<size_t>(id)] = true;
+    }
+  } else if (j.contains("num_labels") && !j["num_labels"].is_null()) {
+    int64_t n = 0;
+    get("num_labels", n);
+    NN_CHECK(n >= 1 && n <= 1000000, "config: num_labels must be in [1, 1000000], got ", n);
+    for (int64_t i = 0; i < n; ++i) c.id2label.push_back("LABEL_" + std::to_string(i));
+  }
+  if (j.contains("label2id") && j["label2id"].is_object() && !c.id2label.empty()) {
+    for (const auto& [label, id] : j["label2id"].items()) {
+      const bool ok = id.is_number_integer() && id.get<int64_t>() >= 0 &&
+                      id.get<int64_t>() < static_cast<int64_t>(c.id2label.size()) &&
+                      c.id2label[static_cast<size_t>(id.get<int64_t>())] == label;
+      NN_CHECK(ok, "config: label2id[\"", label, "\"] = ", id.dump(), " does not match id2label");
+    }
+  }
   c.validate();
   return c;
 }
@@ -97,6 +148,17 @@ std::string BertConfig::to_json() const {
       {"pad_token_id", pad_token_id},
       {"is_decoder", is_decoder},
   };
+  if (!id2label.empty()) {
+    json ids = json::object(), labels = json::object();
+    for (size_t i = 0; i < id2label.size(); ++i) {
+      ids[std::to_string(i)] = id2label[i];
+      labels[id2label[i]] = i;
+    }
+    j["id2label"] = ids;
+    j["label2id"] = labels;
+  }
+  if (!problem_type.empty()) j["problem_type"] = problem_type;
+  if (classifier_dropout) j["classifier_dropout"] = *classifier_dropout;
   return j.dump(2) + "\n";
 }
 

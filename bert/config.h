@@ -1,6 +1,7 @@
 // config.h — BertConfig with HuggingFace BertConfig field names, JSON I/O and the standard sizes.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,21 @@ struct BertConfig {
   int64_t pad_token_id = 0;
   bool is_decoder = false;
   std::vector<std::string> architectures;  // e.g. {"BertForPreTraining"}
+  // Classification heads (HF PretrainedConfig): the label of each class id (label2id is its
+  // inverse); empty: HF's default of 2 labels "LABEL_0", "LABEL_1".
+  std::vector<std::string> id2label;
+  // "single_label_classification", "multi_label_classification", "regression", or "" (inferred
+  // from the labels as HF infers it: one label → regression, integer labels → single-label).
+  std::string problem_type;
+  std::optional<float> classifier_dropout;  // the classifier's dropout; none: hidden_dropout_prob
 
   // Throws nn::Error naming the first invalid field (sizes ≤ 0, hidden % heads != 0, act).
   void validate() const;
   int64_t head_dim() const { return hidden_size / num_attention_heads; }
+  // Number of classes of a classification head (id2label's size, 2 when it is empty).
+  int64_t num_labels() const { return id2label.empty() ? 2 : static_cast<int64_t>(id2label.size()); }
+  // The label names, HF's defaults ("LABEL_i") when none are set.
+  std::vector<std::string> labels() const;
 
   // Parses a config.json text (unknown fields are ignored, as HF does).
   static BertConfig from_json(const std::string& text);

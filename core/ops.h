@@ -114,6 +114,11 @@ Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed);
 // ignore_index contribute nothing and are not counted (0 when every target is ignored).
 // Fused log-softmax + NLL: backward is (softmax − onehot)/count.
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore_index = -100);
+// Mean binary cross-entropy of logits against F32 targets in [0, 1] of the same shape (multi-label
+// classification), computed stably from the logits: backward is (σ(x) − y)/n.
+Tensor bce_with_logits(const Tensor& logits, const Tensor& targets);
+// Mean squared error of input against an F32 target of the same shape: backward is 2(x − y)/n.
+Tensor mse_loss(const Tensor& input, const Tensor& target);
 
 // ---------------- attention (core/ops/attention.cc) ----------------
 // Scaled dot-product attention. q, k, v are (B, H, T, D) (k, v may have their own length S);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <utility>
 
+#include "bert/model/classification.h"
 #include "bert/model/task_models.h"
 #include "core/error.h"
 
@@ -22,6 +23,8 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"BertForPreTraining", factory<BertForPreTraining>()},
       {"BertForMaskedLM", factory<BertForMaskedLM>()},
       {"BertLMHeadModel", factory<BertLMHeadModel>()},
+      {"BertForSequenceClassification", factory<BertForSequenceClassification>()},
+      {"BertForTokenClassification", factory<BertForTokenClassification>()},
   };
   return t;
 }

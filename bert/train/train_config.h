@@ -34,6 +34,18 @@ struct FeedOptions {
   std::vector<InputFile> inputs;    // every file read, corpus files first, then eval_file
 };
 
+// Where a fine-tuning run's labelled data comes from and how it is read (finetune records it so
+// that --resume reads the same examples the same way).
+struct TaskDataOptions {
+  std::string task;             // "sequence" or "token"
+  std::string train_file, eval_file;
+  std::string format = "auto";  // auto | tsv | csv | jsonl (sequence tasks)
+  std::string text_column, pair_column, label_column;  // "" = the reader's defaults
+  std::string target;           // "single", "multi" or "regression" (sequence tasks)
+  int64_t max_length = 128;
+  std::vector<InputFile> inputs;  // the train and eval files as read at the start
+};
+
 struct TrainConfig {
   Objective objective = Objective::mlm_nsp;
   int64_t batch_size = 32;
@@ -56,7 +68,8 @@ struct TrainConfig {
   bool lower_case = true;
   bool save_bf16 = false;      // the final model's weights in bf16 (checkpoints stay fp32: exact resume)
   std::vector<std::string> corpus;  // absolute corpus paths (files or directories) the data comes from
-  FeedOptions data_options;         // the data stream's own settings
+  FeedOptions data_options;         // the data stream's own settings (pretraining)
+  TaskDataOptions task_data;        // the labelled data (fine-tuning)
   std::string best_metric;          // an evaluation metric ("f1", "mcc"…): keep the best model, end with it
   bool greater_is_better = true;    // how best_metric improves
 };
@@ -69,11 +82,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InputFile, path, bytes, fnv1a64)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FeedOptions, eval_fraction, split_seed, eval_file,
                                                 whole_word_masking, dynamic_masking, masked_lm_prob,
                                                 group_by_length, pack, pack_window, inputs)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TaskDataOptions, task, train_file, eval_file, format, text_column,
+                                                pair_column, label_column, target, max_length, inputs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, objective, batch_size, seq_len, grad_accum,
                                                 total_steps, max_minutes, lr, warmup_steps, schedule,
                                                 weight_decay, max_grad_norm, seed, eval_every, save_every,
                                                 log_every, keep_checkpoints, out_dir, vocab_path, lower_case,
-                                                save_bf16, corpus, data_options, best_metric, greater_is_better)
+                                                save_bf16, corpus, data_options, task_data, best_metric,
+                                                greater_is_better)
 
 // The model class each pretraining objective trains: BertForPreTraining (mlm+nsp),
 // BertForMaskedLM (mlm), BertLMHeadModel (clm).

@@ -103,3 +103,32 @@ TEST_CASE("cross_entropy errors name the bad target and the class count", "[loss
   REQUIRE_THROWS_WITH(nn::cross_entropy(x, Tensor::zeros({2})),
                       Catch::Contains("targets must be I64"));
 }
+
+TEST_CASE("bce_with_logits: a hand-computed example and the large-logit limit", "[loss]") {
+  // x = (0, 2, −3), y = (1, 0, 1): −log σ(0) = log 2; −log(1 − σ(2)) = log(1 + e²) = 2.12692801;
+  // −log σ(−3) = log(1 + e³) = 3.04858735; mean = (0.69314718 + 2.12692801 + 3.04858735)/3.
+  const Tensor x = Tensor::from_data({1, 3}, {0.f, 2.f, -3.f}), y = Tensor::from_data({1, 3}, {1.f, 0.f, 1.f});
+  CHECK(nn::bce_with_logits(x, y).item() == Approx((0.69314718 + 2.12692801 + 3.04858735) / 3).epsilon(1e-6));
+  // |x| = 100: log(1 + e^100) would overflow in float; the stable form gives 100 (and 0).
+  const Tensor big = Tensor::from_data({2}, {100.f, 100.f}), t = Tensor::from_data({2}, {0.f, 1.f});
+  CHECK(nn::bce_with_logits(big, t).item() == Approx(50.0).epsilon(1e-6));
+}
+
+TEST_CASE("mse_loss: a hand-computed example", "[loss]") {
+  // (1 − 0)² + (2 − 4)² + (−1 − 1)² = 1 + 4 + 4 = 9, mean 3.
+  CHECK(nn::mse_loss(Tensor::from_data({3}, {1.f, 2.f, -1.f}), Tensor::from_data({3}, {0.f, 4.f, 1.f})).item() ==
+        Approx(3.0).epsilon(1e-7));
+}
+
+TEST_CASE("bce_with_logits and mse_loss gradients match finite differences", "[loss]") {
+  const Tensor y = Tensor::from_data({3, 2}, {1.f, 0.f, 0.f, 1.f, 0.25f, 1.f});
+  check_gradients([&](const auto& in) { return nn::bce_with_logits(in[0], y); }, {param({3, 2}, 4, -3.f, 3.f)});
+  check_gradients([&](const auto& in) { return nn::mul(nn::mse_loss(in[0], y), 2.f); }, {param({3, 2}, 5, -2.f, 2.f)});
+}
+
+TEST_CASE("bce_with_logits and mse_loss name shape and type mistakes", "[loss]") {
+  REQUIRE_THROWS_WITH(nn::bce_with_logits(Tensor::zeros({2, 3}), Tensor::zeros({3, 2})),
+                      Catch::Contains("bce_with_logits: inputs (2,3) and targets (3,2) differ in shape"));
+  REQUIRE_THROWS_WITH(nn::mse_loss(Tensor::zeros({2}), Tensor::from_ids({2}, {1, 2})),
+                      Catch::Contains("mse_loss: inputs and targets must be F32"));
+}
