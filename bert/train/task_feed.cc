@@ -1,8 +1,10 @@
 // task_feed.cc — seeded epochs over a fine-tuning dataset.
 #include "bert/train/task_feed.h"
 
+#include <charconv>
 #include <numeric>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -21,6 +23,12 @@ struct EpochCursor {
   std::vector<size_t> order;
   uint64_t order_epoch = UINT64_MAX;
 };
+
+// Parses a whole decimal count (digits only: no sign, spaces or trailing text; within 64 bits).
+bool parse_count(std::string_view s, uint64_t& out) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+}
 
 // The examples of `epoch` in their shuffled order (Fisher–Yates with a generator of (seed, epoch)).
 std::vector<size_t> epoch_order(size_t n, uint64_t seed, uint64_t epoch) {
@@ -53,18 +61,17 @@ DataFeed task_feed(std::shared_ptr<const TaskDataset> train, const TaskDataset* 
   };
   f.position = [=] { return std::to_string(cursor->epoch) + ":" + std::to_string(cursor->batch); };
   f.seek = [=](const std::string& p) {
-    cursor->epoch = cursor->batch = 0;
-    if (p.empty()) return;
-    const size_t colon = p.find(':');
-    try {
-      NN_CHECK(colon != std::string::npos, "");
-      cursor->epoch = std::stoull(p.substr(0, colon));
-      cursor->batch = std::stoull(p.substr(colon + 1));
-    } catch (const std::exception&) {
-      nn::fail("fine-tuning: invalid data position '", p, "' (expected epoch:batch)");
+    uint64_t epoch = 0, batch = 0;
+    if (!p.empty()) {
+      const size_t colon = p.find(':');
+      if (colon == std::string::npos || !parse_count(std::string_view(p).substr(0, colon), epoch) ||
+          !parse_count(std::string_view(p).substr(colon + 1), batch))
+        nn::fail("fine-tuning: invalid data position '", p, "' (expected epoch:batch)");
+      NN_CHECK(batch < per_epoch, "fine-tuning: data position '", p, "' is past the ", per_epoch,
+               " batches of an epoch (a different training file or batch size?)");
     }
-    NN_CHECK(cursor->batch < per_epoch, "fine-tuning: data position '", p, "' is past the ", per_epoch,
-             " batches of an epoch (a different training file or batch size?)");
+    cursor->epoch = epoch;  // only a valid position moves the feed
+    cursor->batch = batch;
   };
   if (eval) f.eval = eval->batches(batch_size);
   return f;

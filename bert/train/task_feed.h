@@ -1,7 +1,8 @@
 // task_feed.h — a fine-tuning dataset as the trainer's DataFeed: each epoch visits every example
 // once, in an order shuffled with (seed, epoch), batch_size at a time (an epoch's last batch may
-// be smaller); the position "epoch:batch" resumes the stream exactly. Held-out batches are the
-// evaluation set in file order.
+// be smaller); the position "epoch:batch" resumes the stream exactly (seek throws nn::Error on a
+// position that is not two decimal counts, or whose batch is past an epoch's, and leaves the feed
+// where it was). Held-out batches are the evaluation set in file order.
 #pragma once
 #include <cstdint>
 #include <memory>
