@@ -17,6 +17,7 @@
 #include "bert/train/run_dir.h"
 #include "bert/train/task_feed.h"
 #include "bert/train/trainer.h"
+#include "core/autograd.h"
 #include "core/kernels/gemm.h"
 #include "core/threads.h"
 
@@ -47,8 +48,10 @@ const char* kUsage =
     "  matrix; Pearson/Spearman for regression); the model with the best --metric (default: f1 for\n"
     "  binary tasks, accuracy for other classification, pearson for regression, macro_f1 for tokens)\n"
     "  is kept in DIR/best and is the final model in DIR. Checkpoints every epoch (the last --keep);\n"
-    "  Ctrl-C saves and stops; --resume DIR continues exactly. --random-init trains the same\n"
-    "  architecture from random weights (the baseline that shows what pretraining brings).\n";
+    "  Ctrl-C saves and stops; --resume DIR continues exactly with the run's own settings (only\n"
+    "  --steps or --epochs to extend it, and --keep, --log-every, --threads, --precision, --profile).\n"
+    "  --random-init trains the same architecture from random weights (the baseline that shows what\n"
+    "  pretraining brings).\n";
 
 // Reads a --problem-type value.
 std::string parse_target(const std::string& s) {
@@ -127,6 +130,26 @@ std::string default_metric(const bert::TaskDataOptions& o, size_t num_labels) {
   return num_labels == 2 ? "f1" : "accuracy";
 }
 
+// Throws a usage error unless `metric` is one the model's evaluation reports (tried on the first
+// held-out batch, without gradients, so a wrong name is caught before any training).
+void check_metric(bert::TaskModel& model, const bert::TaskDataset& eval, const std::string& metric) {
+  bert::EvalReport report;
+  {
+    nn::NoGradGuard no_grad;
+    model.eval();
+    const std::vector<size_t> first = {0};
+    const bert::Batch b = eval.batch(first);
+    const std::unique_ptr<bert::Evaluator> evaluator = model.make_evaluator();
+    evaluator->add(b, model.compute_loss(b));
+    report = evaluator->report();
+    model.train();
+  }
+  if (report.has(metric)) return;
+  std::string names;
+  for (const auto& [name, value] : report.metrics) names += (names.empty() ? "" : ", ") + name;
+  throw cli::UsageError("--metric " + metric + ": this task's evaluation reports " + names);
+}
+
 struct Data {
   std::shared_ptr<bert::TaskDataset> train;
   std::unique_ptr<bert::TaskDataset> eval;
@@ -180,8 +203,12 @@ int run(int argc, char** argv) {
   if (args.has("--resume")) {
     for (const char* o : {"--model", "--train", "--eval", "--task", "--text-column", "--text-pair-column",
                           "--label-column", "--format", "--problem-type", "--positive-label", "--max-length",
-                          "--batch-size", "--lr", "--warmup-ratio", "--weight-decay", "--dropout", "--metric", "--seed"})
+                          "--batch-size", "--lr", "--warmup-ratio", "--weight-decay", "--max-grad-norm", "--dropout",
+                          "--metric", "--seed", "--eval-every", "--out"})
       if (args.has(o)) throw cli::UsageError(std::string(o) + ": a resumed run keeps the settings it started with");
+    if (args.flag("--random-init"))
+      throw cli::UsageError("--random-init: a resumed run keeps the settings it started with");
+    if (args.has("--epochs") && args.has("--steps")) throw cli::UsageError("give --epochs or --steps, not both");
     resume_from = bert::run_dir::find_checkpoint(args.get("--resume"));
     cfg = bert::run_dir::prepare_resume(resume_from).config;
     std::vector<std::string> files = {cfg.task_data.train_file};
@@ -210,6 +237,9 @@ int run(int argc, char** argv) {
     o.max_length = args.get_int("--max-length", 128, 3, 1 << 20);
 
     // The checkpoint's config with the task's labels.
+    if (!fs::is_directory(source)) throw nn::Error(source + ": no such model directory");
+    if (!fs::exists(fs::path(source) / "config.json"))
+      throw nn::Error(source + ": not a model directory (config.json is missing)");
     const std::string vocab = (fs::path(source) / "vocab.txt").string();
     if (!fs::exists(vocab)) throw nn::Error(source + ": vocab.txt is missing (the tokenizer of the checkpoint)");
     bert::BertConfig mc = bert::BertConfig::load((fs::path(source) / "config.json").string());
@@ -225,6 +255,11 @@ int run(int argc, char** argv) {
     } else {
       mc.id2label = order_labels(label_names(read_examples(o, o.train_file), o.target == "multi"),
                                  args.get("--positive-label"));
+    }
+    if ((o.task == "token" || o.target == "single") && mc.id2label.size() == 1) {  // nothing to tell apart
+      const bool token = o.task == "token";
+      throw nn::Error(o.train_file + (token ? ": every word has the tag '" : ": every example has the label '") +
+                      mc.id2label[0] + "'; classification needs at least two " + (token ? "tags" : "labels"));
     }
     mc.problem_type = o.task == "token" ? "" : problem_type_name(o.target);
     mc.architectures = {o.task == "token" ? "BertForTokenClassification" : "BertForSequenceClassification"};
@@ -253,6 +288,11 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "labels (%zu): %s%s\n", mc.labels().size(), names.c_str(),
                    mc.labels().size() == 2 ? (" — positive class (f1): " + mc.labels()[1]).c_str() : "");
     data = load_data(o, tok, mc);
+    if (args.has("--metric")) {
+      if (!data.eval)
+        throw cli::UsageError("--metric: give the held-out file with --eval (the best model is chosen on it)");
+      check_metric(*model, *data.eval, args.get("--metric"));
+    }
     std::vector<std::string> files = {o.train_file};
     if (!o.eval_file.empty()) files.push_back(o.eval_file);
     o.inputs = bert::fingerprint_inputs(files);
@@ -278,7 +318,10 @@ int run(int argc, char** argv) {
   }
   cfg.log_every = args.get_int("--log-every", cfg.log_every, 1, int64_t{1} << 40);
   cfg.keep_checkpoints = args.get_int("--keep", cfg.keep_checkpoints, 1, 1000);
-  if (args.has("--steps") && args.has("--resume")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
+  if (args.has("--resume") && args.has("--steps")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
+  if (args.has("--resume") && args.has("--epochs"))
+    cfg.total_steps = bert::steps_per_epoch(data.train->size(), static_cast<size_t>(cfg.batch_size)) *
+                      args.get_int("--epochs", 3, 1, 100000);
 
   bert::Trainer trainer(*model, cfg, bert::task_feed(data.train, data.eval.get(), static_cast<size_t>(cfg.batch_size), cfg.seed));
   if (!resume_from.empty()) trainer.resume(resume_from);
