@@ -1,5 +1,6 @@
 // classify — a fine-tuned classifier (finetune's output) applied to text: one JSON line (or text
 // line) per input line, in order, written as each batch is done, so it can end a shell pipeline.
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,8 +27,9 @@ const char* kUsage =
     "  classification: the words of a sentence separated by spaces. Blank lines are skipped.\n"
     "  --format json (default): one JSON object per line — {\"text\", \"label\", \"probability\",\n"
     "  \"probabilities\": {label: p}}; multi-label models give \"labels\" (σ > 0.5); regression models\n"
-    "  \"value\"; token models {\"words\", \"labels\"}. --format text: label<TAB>probability<TAB>text\n"
-    "  (token models: word/label pairs). Output is flushed after every batch (default 32 lines).\n";
+    "  \"value\"; token models {\"words\", \"labels\"}. --format text: label<TAB>probability<TAB>the input\n"
+    "  line (text<TAB>pair for pairs; token models: word/label pairs). Output is flushed after every\n"
+    "  batch (default 32 lines). A bad line is an error naming it (file:line:column).\n";
 
 // One output line for example e.
 std::string format_prediction(const bert::TextExample& e, const bert::Prediction& p, const bert::BertConfig& c,
@@ -36,6 +38,7 @@ std::string format_prediction(const bert::TextExample& e, const bert::Prediction
   const std::string& type = c.problem_type;
   nlohmann::json j;
   std::string text;
+  const std::string line = e.text + (e.text_pair ? "\t" + *e.text_pair : "");  // the input line, for text output
   if (token) {
     std::vector<std::string> words, labels;
     std::istringstream in(e.text);
@@ -48,7 +51,7 @@ std::string format_prediction(const bert::TextExample& e, const bert::Prediction
     j = {{"words", words}, {"labels", labels}};
   } else if (type == "regression" || (type.empty() && c.num_labels() == 1)) {
     j = {{"text", e.text}, {"value", p.value}};
-    text = std::to_string(p.value) + "\t" + e.text;
+    text = std::to_string(p.value) + "\t" + line;
   } else {
     nlohmann::json probs = nlohmann::json::object();
     for (size_t k = 0; k < names.size(); ++k) probs[names[k]] = p.probabilities[k];
@@ -61,7 +64,7 @@ std::string format_prediction(const bert::TextExample& e, const bert::Prediction
       j["labels"] = on;
       std::string joined;
       for (const std::string& n : on) joined += (joined.empty() ? "" : ",") + n;
-      text = joined + "\t" + e.text;
+      text = joined + "\t" + line;
     } else {
       const size_t best = static_cast<size_t>(std::max_element(p.probabilities.begin(), p.probabilities.end()) -
                                               p.probabilities.begin());
@@ -69,11 +72,30 @@ std::string format_prediction(const bert::TextExample& e, const bert::Prediction
       j["probability"] = p.probabilities[best];
       char prob[32];
       std::snprintf(prob, sizeof prob, "%.4f", p.probabilities[best]);
-      text = names[best] + "\t" + prob + "\t" + e.text;
+      text = names[best] + "\t" + prob + "\t" + line;
     }
     j["probabilities"] = probs;
   }
   return json_out ? j.dump() : text;
+}
+
+// The examples of `chunk`, lines that follow `offset` lines of the input `name`: their line numbers,
+// and those an error names ("name:line:…"), count from the start of the input.
+std::vector<bert::TextExample> read_chunk(const std::string& chunk, const std::string& name, size_t offset) {
+  std::istringstream in(chunk);
+  try {
+    std::vector<bert::TextExample> examples = bert::read_text_lines(in, name);
+    for (bert::TextExample& e : examples) e.line += offset;
+    return examples;
+  } catch (const nn::Error& e) {
+    const std::string message = e.what(), prefix = name + ":";
+    if (message.compare(0, prefix.size(), prefix) != 0) throw;
+    size_t end = prefix.size();
+    while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
+    if (end == prefix.size()) throw;
+    const size_t line = std::stoull(message.substr(prefix.size(), end - prefix.size())) + offset;
+    throw nn::Error(prefix + std::to_string(line) + message.substr(end));
+  }
 }
 
 // Classifies the lines of `in` (named `name` in errors) batch by batch, printing as it goes.
@@ -90,9 +112,7 @@ void classify_stream(std::istream& in, const std::string& name, const bert::Task
     }
     more = nonblank == batch;
     if (nonblank == 0) break;
-    std::istringstream chunk_in(chunk);
-    std::vector<bert::TextExample> examples = bert::read_text_lines(chunk_in, name);
-    for (bert::TextExample& e : examples) e.line += line_offset;
+    std::vector<bert::TextExample> examples = read_chunk(chunk, name, line_offset);
     line_offset += lines;
     bert::TaskDataset data;
     if (token) {
@@ -127,6 +147,10 @@ int run(int argc, char** argv) {
   const size_t batch = static_cast<size_t>(args.get_int("--batch-size", 32, 1, 65536));
   const std::string dir = args.get("--model");
   const std::unique_ptr<bert::TaskModel> model = bert::load_pretrained(dir);
+  if (!dynamic_cast<const bert::BertForSequenceClassification*>(model.get()) &&
+      !dynamic_cast<const bert::BertForTokenClassification*>(model.get()))
+    throw nn::Error(dir + ": the model is a " + model->architecture() +
+                    "; classify needs a fine-tuned BertForSequenceClassification or BertForTokenClassification");
   const int64_t max_length = args.get_int("--max-length", std::min<int64_t>(128, model->config().max_position_embeddings),
                                           3, model->config().max_position_embeddings);
   const bert::Tokenizer tok = bert::Tokenizer::load(dir + "/vocab.txt", bert::load_lower_case(dir));
