@@ -110,7 +110,9 @@ TEST_CASE("task dataset: pairs lose tokens from the longer side first; cut examp
                                                LabelTarget::single, 4);
   CHECK(s.truncated() == 1);
   CHECK(batch_of(s, {0}).input_ids.to_ids() == Ids{2, 5, 6, 3, 0, 0, 0, 0});
-  CHECK(error_of([&] { TaskDataset::sequences(tsv("sentence\tlabel\nthe\tno\n"), tok, labels, LabelTarget::single, 2); }) ==
+  CHECK(error_of([&] {
+          TaskDataset::sequences(tsv("sentence\tlabel\nthe\tno\n"), tok, labels, LabelTarget::single, 2);
+        }) ==
         "fine-tuning: the maximum length must be at least 3 tokens, got 2");
 }
 
@@ -126,7 +128,9 @@ TEST_CASE("task dataset: multi-label sets become (B, L) rows of 0/1", "[data][ta
                                                tok, labels, LabelTarget::multi, 128);
   CHECK(d.num_labels() == 3);
   const Batch b = batch_of(d, {0, 1, 2});
-  CHECK(b.input_ids.to_ids() == Ids{2, 5, 6, 3, 0, 0, 0, 0, /**/ 2, 5, 9, 3, 0, 0, 0, 0, /**/ 2, 10, 11, 12, 3, 0, 0, 0});
+  CHECK(b.input_ids.to_ids() == Ids{2, 5, 6, 3, 0, 0, 0, 0,  //
+                                    2, 5, 9, 3, 0, 0, 0, 0,  //
+                                    2, 10, 11, 12, 3, 0, 0, 0});
   REQUIRE(b.labels.defined());
   CHECK(b.labels.dtype() == nn::DType::F32);
   CHECK(b.labels.shape() == Shape{3, 3});
@@ -253,6 +257,8 @@ TEST_CASE("task dataset: a label of held-out data that training never saw names 
         "dev.jsonl:2: label 'maybe' is not one of the 2 labels of the training data ('neg', 'pos')");
   // CoNLL: the line of the word (its tag's column is not recorded by the reader).
   const LabelMap tags({"ANI", "O"});
-  CHECK(error_of([&] { TaskDataset::tokens(conll("the O\ncat ANI\n\nthe O\ndog BIRD\n", "dev.conll"), "dev.conll", tok, tags, 128); }) ==
+  CHECK(error_of([&] {
+          TaskDataset::tokens(conll("the O\ncat ANI\n\nthe O\ndog BIRD\n", "dev.conll"), "dev.conll", tok, tags, 128);
+        }) ==
         "dev.conll:5: label 'BIRD' is not one of the 2 labels of the training data ('ANI', 'O')");
 }

@@ -139,7 +139,8 @@ TEST_CASE("task feed: seek continues exactly as the stream never stopped", "[tas
     resumed.next();  // a feed that has moved on, seeking back
     resumed.seek(positions[k]);
     CHECK(resumed.position() == positions[k]);
-    CHECK(take(resumed, stream.size() - k) == std::vector<std::vector<int>>(stream.begin() + static_cast<long>(k), stream.end()));
+    const std::vector<std::vector<int>> rest(stream.begin() + static_cast<std::ptrdiff_t>(k), stream.end());
+    CHECK(take(resumed, stream.size() - k) == rest);
   }
   // The empty position is the start.
   DataFeed fresh = task_feed(data, nullptr, 4, 3);
@@ -163,7 +164,8 @@ TEST_CASE("task feed: malformed and impossible positions are clear errors", "[ta
     CHECK(feed.position() == "0:1");  // a refused position leaves the feed where it was
   }
   CHECK(error_of([&] { feed.seek("1:3"); }) ==
-        "fine-tuning: data position '1:3' is past the 3 batches of an epoch (a different training file or batch size?)");
+        "fine-tuning: data position '1:3' is past the 3 batches of an epoch (a different training file or batch "
+        "size?)");
   CHECK(feed.position() == "0:1");
   CHECK(error_of([] { task_feed(std::make_shared<const TaskDataset>(), nullptr, 4, 3); }) ==
         "fine-tuning: the training set is empty");
