@@ -142,6 +142,12 @@ check "classify json: label is the most probable" "True" "$(py "all(max(j['proba
 check "classify json: probabilities sum to 1" "True" "$(py "all(abs(sum(json.loads(l)['probabilities'].values()) - 1) < 1e-6 for l in out)")"
 check "classify json: classes" "[('negative', 'positive')]" "$(py "sorted(set(tuple(sorted(json.loads(l)['probabilities'])) for l in out))")"
 JSON_LABELS=$(py "' '.join(json.loads(l)['label'] for l in out)")
+cp "$DIR/out" "$DIR/batched.jsonl"
+# Padding does not change a prediction: each text alone (--batch-size 1) gives what it got batched.
+classify --model "$DIR/bin" --batch-size 1 "$DIR/in1.txt" - "$DIR/in2.txt" <<<"a cat"$'\n\n'"the bone"
+check "classify alone = batched" "True" "$(py "len(out) == 6 and all(a['label'] == b['label'] and
+  all(abs(a['probabilities'][k] - b['probabilities'][k]) < 1e-5 for k in a['probabilities'])
+  for a, b in zip(map(json.loads, out), map(json.loads, open('$DIR/batched.jsonl'))))")"
 classify --model "$DIR/bin" --format text "$DIR/in1.txt" - "$DIR/in2.txt" <<<"a cat"$'\n\n'"the bone"
 check "classify text rc" 0 "$RC"
 check "classify text: texts in order" "the cat sat|a bird sang	in the tree|the dog|a cat|the bone|the mat" \
