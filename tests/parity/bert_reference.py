@@ -18,6 +18,7 @@ Module member names are HF's, so `state_dict()` / `named_parameters()` names are
                                            bias IS cls.predictions.bias (tied, as in HF);
                                            named_parameters() lists each tensor once, first name.
   cls.seq_relationship.{weight,bias}                     [2, H] (BertForPreTraining only)
+  classifier.{weight,bias}                               [num_labels, H] (the fine-tuning heads)
 
 Semantics (HF 4.x):
   embeddings = LayerNorm(word + position + token_type, eps=layer_norm_eps) -> dropout
@@ -36,6 +37,17 @@ Losses:
   BertForMaskedLM:    CE(pred.view(-1, V), labels.view(-1), ignore_index=-100)
   BertLMHeadModel:    CE(pred[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1)), mean over
                       non -100 targets (shifted next-token prediction)
+Fine-tuning heads (HF BertForSequenceClassification / BertForTokenClassification):
+  sequence: logits = classifier(dropout(pooler(h)))   (B, num_labels); no cls.* heads
+  token:    logits = classifier(dropout(h))           (B, T, num_labels); no pooler
+  dropout p = classifier_dropout if not None else hidden_dropout_prob
+  num_labels = len(id2label) if given, else config num_labels, else 2 (HF PretrainedConfig)
+  sequence loss by problem_type; when None HF infers it on the first call and stores it in the
+  config: num_labels == 1 -> "regression"; labels long/int -> "single_label_classification";
+  else "multi_label_classification". regression: MSE(logits.squeeze(), labels.squeeze()) if
+  num_labels == 1 else MSE(logits, labels); single: CE(logits.view(-1, L), labels.view(-1));
+  multi: BCEWithLogits(logits, labels) (mean over B*L).
+  token loss: CE(logits.view(-1, L), labels.view(-1)) with ignore_index -100.
 Init (HF _init_weights): Linear/Embedding weights ~ N(0, initializer_range), biases 0,
 LayerNorm (1, 0), word_embeddings row pad_token_id zeroed.
 """
@@ -79,6 +91,32 @@ class BertConfig:
         d = {k: getattr(self, k) for k in CONFIG_DEFAULTS}
         d.update(self.extra)
         return d
+
+    # HF PretrainedConfig's classification fields, read from the extra keys (to_dict writes them
+    # back unchanged). problem_type is assignable: HF stores the type it infers.
+    @property
+    def id2label(self):
+        """{id: name}, HF's defaults LABEL_i when only num_labels (or nothing: 2) is given."""
+        if self.extra.get("id2label"):
+            return {int(k): v for k, v in self.extra["id2label"].items()}
+        n = self.extra.get("num_labels")
+        return {i: f"LABEL_{i}" for i in range(2 if n is None else int(n))}
+
+    @property
+    def num_labels(self):
+        return len(self.id2label)
+
+    @property
+    def problem_type(self):
+        return self.extra.get("problem_type")
+
+    @problem_type.setter
+    def problem_type(self, value):
+        self.extra["problem_type"] = value
+
+    @property
+    def classifier_dropout(self):
+        return self.extra.get("classifier_dropout")
 
 
 def _act(name):
@@ -283,6 +321,8 @@ class BertPreTrainingHeads(nn.Module):
 
 class _BertPreTrainedModel(nn.Module):
     def tie_weights(self):
+        if not hasattr(self, "cls"):  # the classification heads have no decoder to tie
+            return
         self.cls.predictions.decoder.weight = self.bert.embeddings.word_embeddings.weight
         self.cls.predictions.decoder.bias = self.cls.predictions.bias
 
@@ -306,7 +346,8 @@ class _BertPreTrainedModel(nn.Module):
         self.tie_weights()
         emb = self.bert.embeddings.word_embeddings
         emb.weight[emb.padding_idx].zero_()
-        self.cls.predictions.bias.zero_()
+        if hasattr(self, "cls"):
+            self.cls.predictions.bias.zero_()
 
     def checkpoint_state(self):
         """name -> tensor as written to model.safetensors: every parameter once under its first
@@ -413,10 +454,73 @@ class BertLMHeadModel(_BertPreTrainedModel):
         return out
 
 
+def _classifier_dropout(c):
+    return c.classifier_dropout if c.classifier_dropout is not None else c.hidden_dropout_prob
+
+
+class BertForSequenceClassification(_BertPreTrainedModel):
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        self.num_labels = c.num_labels
+        self.bert = BertModel(c, add_pooling_layer=True)
+        self.dropout = nn.Dropout(_classifier_dropout(c))
+        self.classifier = nn.Linear(c.hidden_size, c.num_labels)
+        self.init_weights()
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None):
+        seq, pooled = self.bert(input_ids, attention_mask, token_type_ids)
+        logits = self.classifier(self.dropout(pooled))
+        out = {"sequence_output": seq, "pooled_output": pooled, "logits": logits}
+        if labels is not None:
+            c = self.config
+            if c.problem_type is None:  # HF infers the type once and keeps it in the config
+                if self.num_labels == 1:
+                    c.problem_type = "regression"
+                elif self.num_labels > 1 and labels.dtype in (torch.long, torch.int):
+                    c.problem_type = "single_label_classification"
+                else:
+                    c.problem_type = "multi_label_classification"
+            if c.problem_type == "regression":
+                if self.num_labels == 1:
+                    out["loss"] = F.mse_loss(logits.squeeze(), labels.squeeze())
+                else:
+                    out["loss"] = F.mse_loss(logits, labels)
+            elif c.problem_type == "single_label_classification":
+                out["loss"] = F.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1))
+            elif c.problem_type == "multi_label_classification":
+                out["loss"] = F.binary_cross_entropy_with_logits(logits, labels)
+            else:
+                raise ValueError(f"unsupported problem_type {c.problem_type!r}")
+        return out
+
+
+class BertForTokenClassification(_BertPreTrainedModel):
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        self.num_labels = c.num_labels
+        self.bert = BertModel(c, add_pooling_layer=False)
+        self.dropout = nn.Dropout(_classifier_dropout(c))
+        self.classifier = nn.Linear(c.hidden_size, c.num_labels)
+        self.init_weights()
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None):
+        seq, _ = self.bert(input_ids, attention_mask, token_type_ids)
+        logits = self.classifier(self.dropout(seq))
+        out = {"sequence_output": seq, "logits": logits}
+        if labels is not None:
+            out["loss"] = F.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1),
+                                          ignore_index=-100)
+        return out
+
+
 ARCHITECTURES = {
     "BertForPreTraining": BertForPreTraining,
     "BertForMaskedLM": BertForMaskedLM,
     "BertLMHeadModel": BertLMHeadModel,
+    "BertForSequenceClassification": BertForSequenceClassification,
+    "BertForTokenClassification": BertForTokenClassification,
 }
 
 

@@ -6,7 +6,8 @@ print its outputs as JSON: the "checkpoint written here is read by PyTorch" roun
         [--out OUT.safetensors] [--summary] [--tokenizer auto|reference|builtin]
 
 DIR: config.json (HF BertConfig fields, "architectures": BertForPreTraining | BertForMaskedLM |
-BertLMHeadModel; inferred from the tensors when absent) + model.safetensors (F32/BF16/F16).
+BertLMHeadModel | BertForSequenceClassification | BertForTokenClassification; inferred from the
+tensors when absent, among the first three) + model.safetensors (F32/BF16/F16).
 Accepted like HF: LayerNorm.gamma/.beta, a missing cls.predictions.decoder.{weight,bias} (tied),
 *.position_ids ignored. Any other unknown/missing tensor or wrong shape: "error: ..." naming it,
 exit 1.
@@ -24,7 +25,9 @@ Output, one JSON object on stdout:
    "input_ids": [[...]], "token_type_ids": [[...]], "attention_mask": [[...]],
    "outputs": {"sequence_output": {"shape": [B,T,H], "sum": s, "abs_sum": a, "data": [flat...]},
                "pooled_output": ..., "prediction_logits": ..., "seq_relationship_logits": ...}}
-  pooled_output / seq_relationship_logits only for BertForPreTraining. --summary drops "data".
+  pooled_output / seq_relationship_logits only for BertForPreTraining; the classifiers give
+  "logits" instead of the LM outputs (and pooled_output for sequence classification).
+  --summary drops "data".
   --out also writes the outputs (F32, same names) to a safetensors file.
 """
 import argparse
@@ -86,7 +89,8 @@ def main():
         return 1
     with torch.no_grad():
         out = model(input_ids, attention_mask, token_type_ids)
-    names = ["sequence_output", "pooled_output", "prediction_logits", "seq_relationship_logits"]
+    names = ["sequence_output", "pooled_output", "prediction_logits", "seq_relationship_logits",
+             "logits"]
     outs = {k: out[k].float().contiguous() for k in names if out.get(k) is not None}
     result.update(input_ids=input_ids.tolist(), token_type_ids=token_type_ids.tolist(),
                   attention_mask=attention_mask.tolist())

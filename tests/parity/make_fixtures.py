@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """Writes the llm.c-style parity fixtures for nnbert's C++ tests (see README.md for the layout).
 
-    /usr/bin/python3 tests/parity/make_fixtures.py [--out tests/parity/fixtures]
+    /usr/bin/python3 tests/parity/make_fixtures.py [--out tests/parity/fixtures] [--case NAME]...
 
-Two cases, each in <out>/<case>/: `pretraining` (BertForPreTraining, padding, MLM + NSP) and
-`lm_head` (BertLMHeadModel, is_decoder, causal + padding, shifted LM loss). Deterministic:
-fixed seeds, float32, one thread, torch.use_deterministic_algorithms(True); two runs give
-identical bytes.
+Cases, each in <out>/<case>/: `pretraining` (BertForPreTraining, padding, MLM + NSP) and
+`lm_head` (BertLMHeadModel, is_decoder, causal + padding, shifted LM loss), with five AdamW
+steps; and the fine-tuning heads, forward + backward only: `seqcls_single`, `seqcls_multi`,
+`seqcls_regression` (BertForSequenceClassification: cross-entropy, BCE with logits, MSE) and
+`token_cls` (BertForTokenClassification, -100 labels ignored). Deterministic: fixed seeds,
+float32, one thread, torch.use_deterministic_algorithms(True); two runs on one machine give
+identical bytes (another kind of CPU changes the last bits of outputs and gradients: regenerate
+only the cases you change, with --case).
 """
 import argparse
 import json
@@ -16,7 +20,8 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bert_reference import BertConfig, BertForPreTraining, BertLMHeadModel, no_decay  # noqa: E402
+from bert_reference import (BertConfig, BertForPreTraining, BertForSequenceClassification,  # noqa: E402
+                            BertForTokenClassification, BertLMHeadModel, no_decay)
 from safetensors_io import save_file  # noqa: E402
 
 B, T = 3, 12
@@ -47,13 +52,63 @@ ADAMW = {
 }
 
 
-def tiny_config(is_decoder, arch):
+def tiny_config(is_decoder, arch, **extra):
     return BertConfig(
         vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
         intermediate_size=64, hidden_act="gelu", hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0, max_position_embeddings=40, type_vocab_size=2,
         initializer_range=0.02, layer_norm_eps=1e-12, pad_token_id=PAD, is_decoder=is_decoder,
-        architectures=[arch], model_type="bert")
+        architectures=[arch], model_type="bert", **extra)
+
+
+def label_maps(names):
+    """HF's config.json form: id2label {"0": name, ...} and label2id {name: 0, ...}."""
+    return dict(id2label={str(i): n for i, n in enumerate(names)},
+                label2id={n: i for i, n in enumerate(names)})
+
+
+# The fine-tuning cases: (architecture, config fields, labels(gen, inputs), problem type the
+# reference must end with). problem_type is left out where HF infers it (single-label from long
+# labels, regression from num_labels 1) and written where it cannot be inferred from the labels
+# alone; classifier_dropout is null (-> hidden_dropout_prob) or an explicit 0.0.
+def _single_labels(gen, inputs):
+    return torch.tensor([2, 0, 1], dtype=torch.long)
+
+
+def _multi_labels(gen, inputs):
+    return torch.tensor([[1, 0, 1, 0], [0, 0, 0, 1], [1, 1, 0, 1]], dtype=torch.float32)
+
+
+def _regression_labels(gen, inputs):
+    return torch.tensor([[0.5], [-1.25], [2.0]], dtype=torch.float32)  # (B, 1), as HF collates
+
+
+def _token_labels(gen, inputs):
+    """A tag per real token; -100 at [CLS], [SEP], padding and two "continuation pieces"."""
+    ids, mask = inputs["input_ids"], inputs["attention_mask"]
+    labels = torch.randint(0, len(TOKEN_TAGS), ids.shape, generator=gen)
+    labels[(mask == 0) | (ids == CLS) | (ids == SEP)] = -100
+    labels[0, 2] = -100
+    labels[1, 6] = -100
+    return labels
+
+
+TOKEN_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+CLASSIFICATION_CASES = {
+    "seqcls_single": ("BertForSequenceClassification",
+                      dict(label_maps(["negative", "neutral", "positive"]), classifier_dropout=None),
+                      _single_labels, "single_label_classification"),
+    "seqcls_multi": ("BertForSequenceClassification",
+                     dict(label_maps(["a", "b", "c", "d"]), classifier_dropout=0.0,
+                          problem_type="multi_label_classification"),
+                     _multi_labels, "multi_label_classification"),
+    "seqcls_regression": ("BertForSequenceClassification",
+                          dict(label_maps(["LABEL_0"]), classifier_dropout=None),
+                          _regression_labels, "regression"),
+    "token_cls": ("BertForTokenClassification",
+                  dict(label_maps(TOKEN_TAGS), classifier_dropout=0.0),
+                  _token_labels, None),
+}
 
 
 @torch.no_grad()
@@ -197,18 +252,71 @@ def make_case(out_dir, case, seed):
     return losses, final_loss
 
 
+def make_classification_case(out_dir, case, seed):
+    """A fine-tuning head: weights, inputs with labels, outputs (logits, loss) and every
+    gradient at the initial weights. Returns the loss."""
+    arch, fields, make_labels, expect_type = CLASSIFICATION_CASES[case]
+    cfg = tiny_config(is_decoder=False, arch=arch, **fields)
+    config_json = cfg.to_dict()  # before the forward: HF writes an inferred problem_type back
+    torch.manual_seed(seed)
+    cls = {"BertForSequenceClassification": BertForSequenceClassification,
+           "BertForTokenClassification": BertForTokenClassification}[arch]
+    model = cls(cfg)
+    fixture_init(model)
+    model.train()  # dropout probabilities are 0.0: train mode, deterministic
+    gen = torch.Generator().manual_seed(seed + 1)
+    inputs = make_inputs(gen, cfg.vocab_size, with_mlm=False)
+    inputs["labels"] = make_labels(gen, inputs)
+
+    d = os.path.join(out_dir, case)
+    os.makedirs(d, exist_ok=True)
+    write_json(config_json, os.path.join(d, "config.json"))
+    meta = {"format": "pt", "generator": "tests/parity/make_fixtures.py"}
+    save_file(model.checkpoint_state(), os.path.join(d, "model.safetensors"), meta)
+    save_file(inputs, os.path.join(d, "inputs.safetensors"), meta)
+
+    model.zero_grad(set_to_none=True)
+    out = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+                token_type_ids=inputs["token_type_ids"], labels=inputs["labels"])
+    if arch == "BertForSequenceClassification" and cfg.problem_type != expect_type:
+        raise AssertionError(f"{case}: problem_type {cfg.problem_type}, expected {expect_type}")
+    out["loss"].backward()
+    names = ["sequence_output", "pooled_output", "logits", "loss"]
+    save_file({k: out[k].detach().float().contiguous() for k in names if k in out},
+              os.path.join(d, "outputs.safetensors"),
+              dict(meta, problem_type=expect_type) if expect_type else meta)
+    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+    save_file(grads, os.path.join(d, "grads.safetensors"), meta)
+    return f32(out["loss"].item())
+
+
+# case -> seed, in the order they are written
+CASES = {"pretraining": 1234, "lm_head": 4321, "seqcls_single": 2001, "seqcls_multi": 2002,
+         "seqcls_regression": 2003, "token_cls": 2004}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "fixtures"))
+    ap.add_argument("--case", action="append",
+                    help="write only this case (repeatable); default: every case")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     torch.set_default_dtype(torch.float32)
-    for case, seed in (("pretraining", 1234), ("lm_head", 4321)):
-        losses, final = make_case(args.out, case, seed)
-        print(f"{case}: losses {['%.6f' % l for l in losses]} final {final:.6f}")
+    unknown = [c for c in args.case or [] if c not in CASES]
+    if unknown:
+        ap.error(f"unknown case {unknown[0]!r}; cases: {', '.join(CASES)}")
+    for case, seed in CASES.items():
+        if args.case and case not in args.case:
+            continue
+        if case in CLASSIFICATION_CASES:
+            print(f"{case}: loss {make_classification_case(args.out, case, seed):.6f}")
+        else:
+            losses, final = make_case(args.out, case, seed)
+            print(f"{case}: losses {['%.6f' % l for l in losses]} final {final:.6f}")
 
 
 if __name__ == "__main__":
