@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "bert/checkpoint.h"
@@ -14,70 +13,13 @@
 #include "nn/io/safetensors.h"
 #include "nn/optim/adamw.h"
 #include "nn/optim/clip.h"
+#include "tests/bert/model/parity_helpers.h"
 
 using namespace bert;
+using namespace parity;
 using nn::Tensor;
 
 namespace {
-
-std::string fixture(const std::string& name) { return std::string(NNBERT_SOURCE_DIR) + "/tests/parity/fixtures/" + name; }
-
-// Largest |value| of a tensor.
-double max_abs(const Tensor& t) {
-  double m = 0;
-  for (float x : t.to_vector()) m = std::max(m, std::abs(double(x)));
-  return m;
-}
-
-// Elementwise |got − want| ≤ rtol·|want| + rtol·0.1·scale: relative, with a floor at a tenth of
-// `scale` (by default the tensor's own largest value) so that entries near zero are judged
-// against the magnitude of what is being compared rather than against fp32 rounding noise.
-void check_tensor(const std::string& what, const Tensor& got, const Tensor& want, double rtol,
-                  double scale = 0) {
-  REQUIRE(got.shape() == want.shape());
-  const std::vector<float> g = got.to_vector(), w = want.to_vector();
-  scale = std::max(scale, max_abs(want));
-  double worst = 0;
-  size_t worst_i = 0;
-  for (size_t i = 0; i < g.size(); ++i) {
-    const double excess = std::abs(double(g[i]) - w[i]) - (rtol * std::abs(double(w[i])) + rtol * 0.1 * scale);
-    if (i == 0 || excess > worst) { worst = excess; worst_i = i; }
-  }
-  INFO(what << ": worst element " << worst_i << " got " << g[worst_i] << " want " << w[worst_i]);
-  CHECK(worst <= 0);
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-struct Case {
-  BertConfig config;
-  nn::SafeTensorsFile inputs, outputs, grads;
-  nlohmann::json adamw;
-  explicit Case(const std::string& name)
-      : config(BertConfig::load(fixture(name) + "/config.json")),
-        inputs(nn::SafeTensorsFile::open(fixture(name) + "/inputs.safetensors")),
-        outputs(nn::SafeTensorsFile::open(fixture(name) + "/outputs.safetensors")),
-        grads(nn::SafeTensorsFile::open(fixture(name) + "/grads.safetensors")),
-        adamw(read_json(fixture(name) + "/adamw.json")) {}
-};
-
-// Every parameter gradient within 1e-3. The key biases' gradients are exactly zero in exact
-// arithmetic (adding q·b_k to every score of a row leaves the softmax unchanged), so both sides
-// hold only rounding noise there: near-zero entries are judged against the model's largest
-// gradient, not the tensor's own.
-void check_gradients(const nn::Module& model, const Case& c) {
-  double global = 0;
-  for (const nn::NamedParameter& p : model.named_parameters()) global = std::max(global, max_abs(c.grads.read_f32(p.name)));
-  for (const nn::NamedParameter& p : model.named_parameters()) {
-    INFO("gradient of " << p.name);
-    REQUIRE(c.grads.has(p.name));
-    const bool is_key_bias = p.name.find("attention.self.key.bias") != std::string::npos;
-    check_tensor(p.name, p.tensor->grad(), c.grads.read_f32(p.name), 1e-3, is_key_bias ? global : 0);
-  }
-}
 
 // Five optimizer steps as the reference takes them: backward, clip to max_grad_norm, AdamW.
 template <class LossFn>
