@@ -12,7 +12,9 @@
 # "[...]", "<domain>" tags, code and diagrams (lines indented by 6 or more spaces) and paragraphs
 # that are only cross-references are dropped; "{link}" and "{text (url)}" keep their text;
 # "__emphasis__" loses its underscores. Needs only sh, apt-get, dpkg-deb, gzip and perl (all in
-# Debian's base system). Idempotent: does nothing when OUT already exists.
+# Debian's base system). Reading the dictd files, splitting sentences and writing the format are
+# shared with get-large-corpus.sh in scripts/lib/CorpusText.pm. Idempotent: does nothing when OUT
+# already exists.
 set -eu
 
 die() { echo "get-corpus: error: $*" >&2; exit 1; }
@@ -51,58 +53,8 @@ index="$tmp/pkg/usr/share/dictd/foldoc.index"
 zcat "$dict" > "$tmp/foldoc.dict" || die "cannot decompress $dict"
 
 mkdir -p "$(dirname "$out")" || die "cannot create $(dirname "$out")"
-perl -e '
+perl -I"$root/scripts/lib" -MCorpusText=dictd_entries,split_sentences,print_document -e '
 use strict; use warnings;
-
-# dictd numbers: base64 digits (A-Z a-z 0-9 + /), most significant first.
-my $digits = join "", "A".."Z", "a".."z", "0".."9", "+", "/";
-my %value; @value{split //, $digits} = (0 .. 63);
-sub b64 { my $n = 0; $n = $n * 64 + $value{$_} for split //, shift; return $n; }
-
-my ($index_path, $dict_path) = @ARGV;
-open my $dict_fh, "<:raw", $dict_path or die "cannot read $dict_path: $!\n";
-my $dict = do { local $/; <$dict_fh> };
-
-# Unique entries (several headwords share one entry), in file order; skip dictd metadata.
-my %entries;
-open my $index_fh, "<:raw", $index_path or die "cannot read $index_path: $!\n";
-while (<$index_fh>) {
-  chomp;
-  my ($word, $offset, $length) = split /\t/;
-  next if !defined $length || $word =~ /^00-?database/;
-  $entries{b64($offset)} = b64($length);
-}
-
-my %abbreviation = map { $_ => 1 }
-  qw(mr mrs ms dr st no vs etc e.g i.e cf prof jr sr inc ltd fig approx);
-
-# True when token (ending in . ! or ?, maybe with closing quotes/brackets) ends a sentence
-# before the token next.
-sub ends_sentence {
-  my ($token, $next) = @_;
-  return 0 unless $token =~ /^(.*?)([.!?])["\x27)\]]*$/s;
-  my ($word, $mark) = ($1, $2);
-  return 0 unless $next =~ /^["\x27(\[]?[A-Z0-9]/;
-  return 1 if $mark ne ".";
-  $word =~ s/^["\x27(\[]+//;
-  return 0 if $abbreviation{lc $word} || $word =~ /^[A-Z]$/;    # abbreviation, initial
-  return 0 if $word =~ /^(?:[A-Za-z]\.)+[A-Za-z]$/;              # e.g., J.P.
-  return 1;
-}
-
-# Sentences of a paragraph.
-sub split_sentences {
-  my @tokens = split " ", shift;
-  my (@sentences, @current);
-  for my $i (0 .. $#tokens) {
-    push @current, $tokens[$i];
-    if ($i == $#tokens || ends_sentence($tokens[$i], $tokens[$i + 1])) {
-      push @sentences, join " ", @current;
-      @current = ();
-    }
-  }
-  return @sentences;
-}
 
 # The cleaned text of one paragraph, or "" when it carries no prose.
 sub clean_paragraph {
@@ -138,14 +90,8 @@ sub entry_sentences {
   return @sentences;
 }
 
-my $first = 1;
-for my $offset (sort { $a <=> $b } keys %entries) {
-  my @sentences = entry_sentences(substr($dict, $offset, $entries{$offset}));
-  next unless @sentences;
-  print "\n" unless $first;
-  print "$_\n" for @sentences;
-  $first = 0;
-}
+my ($index_path, $dict_path) = @ARGV;
+print_document(entry_sentences($_)) for dictd_entries($index_path, $dict_path);
 ' "$index" "$tmp/foldoc.dict" > "$tmp/foldoc.txt" || die "cleaning the dictionary failed"
 
 [ -s "$tmp/foldoc.txt" ] || die "cleaning produced no text"
