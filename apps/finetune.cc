@@ -43,7 +43,8 @@ const char* kUsage =
     "  regression (numeric labels; mean squared error). A binary task's positive class (for f1) is\n"
     "  --positive-label, by default the rarer label of the training file.\n"
     "  Defaults are the published BERT recipe: AdamW lr 3e-5, batch 32, 3 epochs, 10% warmup then\n"
-    "  linear decay, weight decay 0.01, max length 128 (examples cut to it are counted). The eval file\n"
+    "  linear decay, weight decay 0.01, dropout 0.1 (whatever the checkpoint was pretrained with; set it\n"
+    "  with --dropout), max length 128 (examples cut to it are counted). The eval file\n"
     "  is scored after every epoch (accuracy, macro-F1, F1 of the positive class, MCC and a confusion\n"
     "  matrix; Pearson/Spearman for regression); the model with the best --metric (default: f1 for\n"
     "  binary tasks, accuracy for other classification, pearson for regression, macro_f1 for tokens)\n"
@@ -264,10 +265,11 @@ int run(int argc, char** argv) {
     mc.problem_type = o.task == "token" ? "" : problem_type_name(o.target);
     mc.architectures = {o.task == "token" ? "BertForTokenClassification" : "BertForSequenceClassification"};
     mc.is_decoder = false;
-    if (args.has("--dropout")) {
+    {  // BERT's published fine-tuning dropout, whatever the checkpoint was pretrained with (a short
+       // pretraining recipe turns dropout off; fine-tuning on a few thousand examples needs it).
       const float p = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
       mc.hidden_dropout_prob = mc.attention_probs_dropout_prob = p;
-      mc.classifier_dropout = p;
+      mc.classifier_dropout.reset();
     }
     cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
     if (args.flag("--random-init")) {

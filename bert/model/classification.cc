@@ -29,7 +29,9 @@ std::vector<int32_t> argmax_rows(const nn::Tensor& logits) {
 // Single-label and token classification: predictions against gold ids (−100: not scored).
 class LabelEvaluator : public Evaluator {
  public:
-  explicit LabelEvaluator(std::vector<std::string> names) : names_(std::move(names)) {}
+  // binary_f1: report the F1 of class 1 when there are two classes (a binary sequence task; for
+  // token tags the second tag is not a "positive" class).
+  LabelEvaluator(std::vector<std::string> names, bool binary_f1) : names_(std::move(names)), binary_f1_(binary_f1) {}
   void add(const Batch& batch, const TaskOutput& out) override {
     const std::vector<int32_t> pred = argmax_rows(nn::reshape(out.logits, {-1, out.logits.size(-1)}));
     const std::vector<int64_t> gold = batch.labels.to_ids();
@@ -46,7 +48,7 @@ class LabelEvaluator : public Evaluator {
     const int32_t K = static_cast<int32_t>(names_.size());
     // A binary task's positive class is id 1 (finetune orders the labels so).
     const ClassificationMetrics m =
-        classification_metrics(predicted_, gold_, K, K == 2 ? std::optional<int32_t>(1) : std::nullopt);
+        classification_metrics(predicted_, gold_, K, K == 2 && binary_f1_ ? std::optional<int32_t>(1) : std::nullopt);
     if (const Statistic* loss = stats_.find("loss")) r.metrics.push_back({"loss", loss->mean()});
     r.metrics.push_back({"accuracy", m.accuracy});
     r.metrics.push_back({"macro_f1", m.macro_f1});
@@ -59,6 +61,7 @@ class LabelEvaluator : public Evaluator {
 
  private:
   std::vector<std::string> names_;
+  bool binary_f1_;
   std::vector<int32_t> predicted_, gold_;
   Statistics stats_;
 };
@@ -184,7 +187,7 @@ std::unique_ptr<Evaluator> BertForSequenceClassification::make_evaluator() const
   const std::string& type = config().problem_type;
   if (type == "regression" || (type.empty() && config().num_labels() == 1)) return std::make_unique<RegressionEvaluator>();
   if (type == "multi_label_classification") return std::make_unique<MultiLabelEvaluator>();
-  return std::make_unique<LabelEvaluator>(config().labels());
+  return std::make_unique<LabelEvaluator>(config().labels(), true);
 }
 
 BertForTokenClassification::BertForTokenClassification(const BertConfig& c, uint64_t seed)
@@ -226,7 +229,7 @@ FullOutput BertForTokenClassification::forward_all(const nn::Tensor& ids, const 
 }
 
 std::unique_ptr<Evaluator> BertForTokenClassification::make_evaluator() const {
-  return std::make_unique<LabelEvaluator>(config().labels());
+  return std::make_unique<LabelEvaluator>(config().labels(), false);
 }
 
 }  // namespace bert
