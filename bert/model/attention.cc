@@ -7,6 +7,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "core/ops/attention_probs.h"
 #include "core/rng.h"
 
 namespace bert {
@@ -93,8 +94,10 @@ nn::Tensor BertSelfAttention::forward(const nn::Tensor& x, const nn::Tensor& key
   // Dropout on the probabilities runs inside the fused op, with one seed of the dropout stream
   // per call (as the Dropout module would draw).
   const bool drop = dropout.is_training() && dropout.p > 0.f;
-  return merge_heads(drop ? nn::attention(q, k, v, key_mask, causal, dropout.p, nn::next_dropout_seed(), segments)
-                          : nn::attention(q, k, v, key_mask, causal, 0.f, 0, segments));
+  nn::Tensor context = drop ? nn::attention(q, k, v, key_mask, causal, dropout.p, nn::next_dropout_seed(), segments)
+                            : nn::attention(q, k, v, key_mask, causal, 0.f, 0, segments);
+  if (probs_hook) probs_hook(nn::attention_probs(q, k, key_mask, causal, segments));
+  return merge_heads(context);
 }
 
 BertSelfOutput::BertSelfOutput(const BertConfig& c, uint64_t seed)

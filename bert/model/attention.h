@@ -1,7 +1,10 @@
 // attention.h — BertSelfAttention (query/key/value projections and the attention itself),
 // BertSelfOutput (dense → dropout → residual LayerNorm) and BertAttention (the two together),
-// with an optional key/value cache for incremental causal decoding.
+// with an optional key/value cache for incremental causal decoding, and an optional hook that
+// observes the attention probabilities (bert/inspect/trace.h installs it).
 #pragma once
+#include <functional>
+
 #include "bert/config.h"
 #include "nn/dropout.h"
 #include "nn/layer_norm.h"
@@ -25,6 +28,10 @@ struct LayerKVCache {
   nn::Tensor values() const;
 };
 
+// Observes one BertSelfAttention call's probabilities (B, heads, T, S): each row the softmax of
+// QKᵀ/√D + masks over the keys it sees (before dropout), 0 at keys it does not see.
+using AttentionProbsHook = std::function<void(const nn::Tensor& probs)>;
+
 class BertSelfAttention : public nn::Module {
  public:
   BertSelfAttention(const BertConfig& config, uint64_t seed);
@@ -40,6 +47,10 @@ class BertSelfAttention : public nn::Module {
   nn::Dropout dropout;  // on the attention probabilities (training only)
   int64_t heads;
   int64_t max_positions;  // default KV-cache capacity
+  // When set, forward() also hands its probabilities to the hook (nn::attention_probs: a second,
+  // no-grad kernel call; the forward's own output is untouched). Unset, it costs one test. An
+  // observer, not model state, so it can be set on a const model.
+  mutable AttentionProbsHook probs_hook;
 };
 
 class BertSelfOutput : public nn::Module {

@@ -56,8 +56,11 @@ nn::Tensor BertEncoder::forward(const nn::Tensor& x, const nn::Tensor& key_mask,
                                 KVCache* cache, const nn::Tensor& segments) const {
   if (cache && cache->empty()) cache->resize(layer.size());
   nn::Tensor h = x;
-  for (size_t i = 0; i < layer.size(); ++i)
+  if (hidden_hook) hidden_hook(0, h);
+  for (size_t i = 0; i < layer.size(); ++i) {
     h = layer[i]->forward(h, key_mask, causal, cache ? &(*cache)[i] : nullptr, segments);
+    if (hidden_hook) hidden_hook(i + 1, h);
+  }
   return h;
 }
 

@@ -1,6 +1,7 @@
 // layer.h — the feed-forward half of a BERT block (BertIntermediate, BertOutput), the block
 // itself (BertLayer, post-LN) and the stack of blocks (BertEncoder).
 #pragma once
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -44,6 +45,10 @@ class BertLayer : public nn::Module {
 // Per-layer key/value caches of an incremental decode.
 using KVCache = std::vector<LayerKVCache>;
 
+// Observes the encoder's hidden states (B,T,H) as they pass: index 0 is its input (the
+// embeddings' output), index i the output of layer i − 1.
+using HiddenStateHook = std::function<void(size_t index, const nn::Tensor& hidden)>;
+
 class BertEncoder : public nn::Module {
  public:
   BertEncoder(const BertConfig& config, uint64_t seed);
@@ -52,6 +57,9 @@ class BertEncoder : public nn::Module {
                      KVCache* cache = nullptr, const nn::Tensor& segments = nn::Tensor()) const;
 
   std::vector<std::unique_ptr<BertLayer>> layer;
+  // When set, forward() hands it every hidden state (unset: one test per layer). An observer,
+  // not model state, so it can be set on a const model (bert/inspect/trace.h installs it).
+  mutable HiddenStateHook hidden_hook;
 };
 
 }  // namespace bert
