@@ -6,7 +6,7 @@
 # checkpoints; every bad input is one error line with the message asserted.
 # Usage: test_inspect_cli.sh INSPECT_BINARY PRETRAIN_BINARY FINETUNE_BINARY
 set -u
-INSPECT=$1
+INSPECT=$(readlink -f "$1")  # absolute: one case runs in another directory
 PRETRAIN=$2
 FINETUNE=$3
 PY=/usr/bin/python3
