@@ -14,18 +14,9 @@
 #include "check.h"
 #include "core/ops.h"
 #include "plot.h"
+#include "text.h"
 
 using nn::Tensor;
-
-// "(2, 3, 4)"
-static std::string shape_str(const nn::Shape& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i) out += ", ";
-    out += std::to_string(s[i]);
-  }
-  return out + ")";
-}
 
 int main(int argc, char** argv) {
   const learn::Args args = learn::parse_args(argc, argv, false);
@@ -36,7 +27,7 @@ int main(int argc, char** argv) {
   const Tensor xs = nn::slice(x, 1, 1, 3);   // a view: columns 1..2
   std::printf("%-28s %-10s %-10s %s\n", "tensor", "shape", "strides", "contiguous");
   const auto row = [](const char* name, const Tensor& t) {
-    std::printf("%-28s %-10s %-10s %s\n", name, shape_str(t.shape()).c_str(), shape_str(t.strides()).c_str(),
+    std::printf("%-28s %-10s %-10s %s\n", name, learn::shape_str(t.shape()).c_str(), learn::shape_str(t.strides()).c_str(),
                 t.is_contiguous() ? "yes" : "no");
   };
   row("x = arange(6).reshape(2,3)", x);
@@ -53,11 +44,11 @@ int main(int argc, char** argv) {
   for (const auto& [sa, sb] : pairs) {
     std::string result;
     try {
-      result = shape_str(nn::add(Tensor::zeros(sa), Tensor::zeros(sb)).shape());
+      result = learn::shape_str(nn::add(Tensor::zeros(sa), Tensor::zeros(sb)).shape());
     } catch (const nn::Error& e) {
       result = std::string("error: ") + e.what();
     }
-    std::printf("%-14s %-14s %s\n", shape_str(sa).c_str(), shape_str(sb).c_str(), result.c_str());
+    std::printf("%-14s %-14s %s\n", learn::shape_str(sa).c_str(), learn::shape_str(sb).c_str(), result.c_str());
   }
 
   // The definition: c[i][j] = a[i][0] + b[0][j] for a (3,1), b (1,4).

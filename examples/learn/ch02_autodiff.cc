@@ -21,17 +21,9 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "plot.h"
+#include "text.h"
 
 using nn::Tensor;
-
-static std::string shape_str(const nn::Shape& s) {
-  std::string out = "(";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i) out += ",";
-    out += std::to_string(s[i]);
-  }
-  return out + ")";
-}
 
 // A node of the drawing: an op (from grad_fn) or a leaf tensor, at its distance from L.
 struct Box {
@@ -66,9 +58,9 @@ int main(int argc, char** argv) {
       const bool leaf = in.is_leaf();
       const void* key = leaf ? static_cast<const void*>(&in.impl()) : static_cast<const void*>(in.grad_fn().get());
       const std::string name = leaf ? leaf_names.at(&in.impl()) : in.grad_fn()->op;
-      std::printf("%s%s %s", i ? ", " : "", leaf ? name.c_str() : "·", shape_str(in.shape()).c_str());
+      std::printf("%s%s %s", i ? ", " : "", leaf ? name.c_str() : "·", learn::shape_str(in.shape()).c_str());
       Box& box = boxes[key];
-      box.label = leaf ? name + " " + shape_str(in.shape()) : name;
+      box.label = leaf ? name + " " + learn::shape_str(in.shape()) : name;
       box.level = std::max(box.level, level + 1);
       edges.push_back({key, node});
       if (!leaf) todo.push_back({in.grad_fn().get(), level + 1});

@@ -4,7 +4,7 @@
 // Checks nn::attention (the fused kernel) against attention composed from plain ops, its gradients
 // against the backward derived by hand and against finite differences, that masked keys get
 // probability exactly 0 and every row sums to 1; measures why scores are divided by √d; and draws
-// the attention of every layer and head of a model on a sentence pair (bert::trace_forward). The
+// the attention of every layer and head of a model on a sentence (bert::trace_forward). The
 // model is --model DIR, or a tiny one trained here in a second or two.
 //
 //   ch04_attention [--model DIR] [FIGURE_DIR]
@@ -159,21 +159,18 @@ int main(int argc, char** argv) {
     sc.y_from_zero = true;
     learn::save_figure(args.figures, "attention_scale.svg", learn::line_chart({unscaled, scaled}, sc));
 
-    // --- 3. The attention of a trained model, every layer and head, on a sentence pair.
+    // --- 3. The attention of a trained model, every layer and head, on one sentence.
     std::printf("\n");
     const learn::TempDir tmp;
     const std::string dir = learn::model_or_tiny(args.model, tmp);
     const std::unique_ptr<bert::TaskModel> model = bert::load_pretrained(dir);
     const bert::Tokenizer tok = bert::Tokenizer::load(dir + "/vocab.txt", bert::load_lower_case(dir));
     const bool tiny = args.model.empty();
-    const bert::Encoding e = tiny ? tok.encode_pair("the quick fox jumps in the barn .", "a dog sleeps .")
-                                  : tok.encode_pair("a compiler translates the source code of a program .",
-                                                    "the result runs on the machine .");
+    const bert::Encoding e = tok.encode_single(tiny ? "the quick fox jumps in the barn ." : "a compiler translates the source code of a program .");
     const int64_t n = static_cast<int64_t>(e.size());
     const Tensor ids = Tensor::from_ids({1, n}, std::vector<int64_t>(e.ids.begin(), e.ids.end()));
-    const Tensor types = Tensor::from_ids({1, n}, std::vector<int64_t>(e.token_type_ids.begin(), e.token_type_ids.end()));
     nn::NoGradGuard no_grad;
-    const bert::ModelTrace trace = bert::trace_forward(*model, ids, types, Tensor());
+    const bert::ModelTrace trace = bert::trace_forward(*model, ids, Tensor(), Tensor());
     std::vector<std::string> tokens;
     std::vector<bool> special;
     for (const int32_t id : e.ids) {

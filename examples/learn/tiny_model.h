@@ -2,7 +2,7 @@
 // topics, a few templates, a few dozen words) and a tiny BERT pretrained on it through the library
 // (bert::CorpusFeed + bert::Trainer, what apps/pretrain does) in a second or two. The corpus has
 // structure worth learning — word order, words that go with their topic — so the model's attention
-// and predictions show something after a few dozen steps; it is far from a real model, and the
+// and predictions show something after a thousand small steps; it is far from a real model, and the
 // chapters say which figures came from which.
 #pragma once
 #include <stdlib.h>  // mkdtemp
@@ -91,18 +91,19 @@ struct TinyRun {
   std::vector<double> losses;
 };
 
-// Pretrains a tiny BERT (2 layers, hidden 32, 2 heads, feed-forward 64, no dropout) for `steps`
-// steps on a generated corpus, into `dir`: objective "mlm+nsp" (BertForPreTraining) or "clm"
-// (BertLMHeadModel). Progress goes to stderr; the losses are returned.
-inline TinyRun train_tiny_model(const std::string& dir, const std::string& objective = "mlm+nsp", int steps = 300) {
+// Pretrains a tiny BERT (2 layers, hidden 32, 2 heads, feed-forward 64, no dropout; batches of 32
+// sequences of 16 tokens) for `steps` steps on a generated corpus, into `dir`: objective "mlm"
+// (BertForMaskedLM), "mlm+nsp" (BertForPreTraining) or "clm" (BertLMHeadModel). Progress goes to
+// stderr; the logged losses are returned. 1200 steps take about 2 s on one core.
+inline TinyRun train_tiny_model(const std::string& dir, const std::string& objective = "mlm", int steps = 1200) {
   const std::string corpus = (std::filesystem::path(dir) / "corpus.txt").string();
   write_topic_corpus(corpus, 300, 7);
   bert::TrainConfig cfg;
   cfg.objective = bert::parse_objective(objective);
   cfg.batch_size = 32;
-  cfg.seq_len = 32;
+  cfg.seq_len = 16;  // one sentence per sequence: cheap steps, so more of them
   cfg.total_steps = steps;
-  cfg.lr = 1e-2;
+  cfg.lr = 5e-3;
   cfg.warmup_steps = steps / 10;
   cfg.eval_every = 0;
   cfg.save_every = 0;
@@ -138,8 +139,8 @@ inline TinyRun train_tiny_model(const std::string& dir, const std::string& objec
 
 // The checkpoint a program looks at: `given` when not empty, else a tiny model of `objective`
 // trained for `steps` steps into tmp. Says which on stdout.
-inline std::string model_or_tiny(const std::string& given, const TempDir& tmp, const std::string& objective = "mlm+nsp",
-                                 int steps = 300) {
+inline std::string model_or_tiny(const std::string& given, const TempDir& tmp, const std::string& objective = "mlm",
+                                 int steps = 1200) {
   if (!given.empty()) {
     std::printf("model: %s\n", given.c_str());
     return given;
