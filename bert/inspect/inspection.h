@@ -22,7 +22,7 @@ namespace bert {
 
 // The model input inspect_text() builds for a text: [CLS] text [SEP] for masked LMs and
 // classifiers; [SEP] text for causal LMs ([SEP] opens each document of the stream they are
-// pretrained on, bert/train/corpus_feed.h).
+// pretrained on: documents joined by [SEP], bert/eval/eval_text.h).
 struct InspectInput {
   std::vector<int32_t> ids, token_type_ids;
   std::vector<std::string> tokens;
