@@ -115,7 +115,7 @@ struct Axes {
 
 // The plotting frame shared by the charts: data ranges → pixels, ticks, labels, title.
 struct Frame {
-  double left = 64, right = 150, top = 34, bottom = 46;
+  double left = 64, right = 170, top = 46, bottom = 46;
   double x0, x1, y0, y1;  // data range (log10 of it on log axes)
   const Axes& a;
   Frame(const Axes& axes, double xmin, double xmax, double ymin, double ymax) : a(axes) {
@@ -157,7 +157,7 @@ struct Frame {
     c.line(left, top + ph(), left + pw(), top + ph(), "#888");
     c.line(left, top, left, top + ph(), "#888");
     c.text(left + pw() / 2, a.height - 8, a.x_label, "middle", 12);
-    c.text(14, top - 10, a.y_label, "start", 12);
+    c.text(14, top - 12, a.y_label, "start", 12);
   }
 };
 
@@ -185,7 +185,7 @@ inline std::string line_chart(const std::vector<Series>& series, const Axes& axe
   // Labels at the lines' right ends, pushed apart so that they never overlap.
   std::sort(ends.begin(), ends.end());
   for (size_t i = 1; i < ends.size(); ++i) ends[i].first = std::max(ends[i].first, ends[i - 1].first + 13);
-  for (const auto& [y, k] : ends) c.text(f.left + f.pw() + 6, y + 4, series[k].label, "start", 11, color(k));
+  for (const auto& [y, k] : ends) c.text(f.left + f.pw() + 14, y + 4, series[k].label, "start", 11, color(k));
   return c.svg();
 }
 
