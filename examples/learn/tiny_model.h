@@ -8,6 +8,7 @@
 #include <stdlib.h>  // mkdtemp
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -138,14 +139,28 @@ inline TinyRun train_tiny_model(const std::string& dir, const std::string& objec
 }
 
 // The checkpoint a program looks at: `given` when not empty, else a tiny model of `objective`
-// trained for `steps` steps into tmp. Says which on stdout.
+// trained for `steps` steps into tmp. Says which on stdout. When the environment names a directory
+// in NNBERT_LEARN_TINY_CACHE, the tiny model is kept there and the next program that asks for the
+// same one reuses it (the learn_examples test and docs/learn/make-figures.sh train each once).
 inline std::string model_or_tiny(const std::string& given, const TempDir& tmp, const std::string& objective = "mlm",
                                  int steps = 1200) {
   if (!given.empty()) {
     std::printf("model: %s\n", given.c_str());
     return given;
   }
-  const TinyRun run = train_tiny_model(tmp.path(), objective, steps);
+  std::string dir = tmp.path();
+  if (const char* cache = std::getenv("NNBERT_LEARN_TINY_CACHE")) {
+    dir = (std::filesystem::path(cache) / (objective + "-" + std::to_string(steps))).string();
+    const std::string model = (std::filesystem::path(dir) / "model").string();
+    if (std::filesystem::exists(std::filesystem::path(model) / "model.safetensors")) {
+      std::printf("model: a tiny %s model trained on a generated corpus (%d steps, kept in %s; pass --model DIR for a real one)\n",
+                  objective.c_str(), steps, cache);
+      return model;
+    }
+    std::filesystem::remove_all(dir);  // an unfinished run
+    std::filesystem::create_directories(dir);
+  }
+  const TinyRun run = train_tiny_model(dir, objective, steps);
   std::printf("model: a tiny %s model trained just now on a generated corpus (%d steps; pass --model DIR for a real one)\n",
               objective.c_str(), steps);
   return run.dir;
