@@ -24,6 +24,7 @@
 #include "core/ops.h"
 #include "core/ops/attention_probs.h"
 #include "plot.h"
+#include "text.h"
 #include "tiny_model.h"
 
 using nn::Tensor;
@@ -129,7 +130,8 @@ int main(int argc, char** argv) {
     }
 
     // --- 2. Why 1/√d: q·k of unit-variance vectors has variance d, and softmax saturates.
-    std::printf("\n%6s %14s %14s %18s %18s\n", "d", "var(q·k)", "var(q·k/√d)", "max p unscaled", "max p scaled");
+    std::printf("\n%6s %s %s %18s %18s\n", "d", learn::pad("      var(q·k)", 14).c_str(), learn::pad("   var(q·k/√d)", 14).c_str(),
+                "max p unscaled", "max p scaled");
     learn::Series unscaled{"max p, scores q·k", {}, {}, false, true}, scaled{"max p, scores q·k/√d", {}, {}, false, true};
     double var_err = 0;
     for (const int64_t d : {4, 16, 64, 256, 1024}) {

@@ -120,11 +120,11 @@ int main(int argc, char** argv) {
 
     // --- Parameters: every module's count beside its closed form.
     const bert::ParameterTable table = bert::parameter_table(model);
-    std::printf("\n%s %s %10s %10s\n", learn::pad("module", 50).c_str(), learn::pad("closed form", 22).c_str(), "formula", "counted");
+    std::printf("\n%s %s %11s %10s\n", learn::pad("module", 50).c_str(), learn::pad("formula", 22).c_str(), "closed form", "counted");
     for (const bert::ParameterRow& r : table.rows)
-      std::printf("%s %s %10lld %10lld\n", learn::pad((r.part ? "  " : "") + r.module, 50).c_str(), learn::pad(r.formula, 22).c_str(),
+      std::printf("%s %s %11lld %10lld\n", learn::pad((r.part ? "  " : "") + r.module, 50).c_str(), learn::pad(r.formula, 22).c_str(),
                   static_cast<long long>(r.closed_form), static_cast<long long>(r.counted));
-    std::printf("%s %s %10lld %10lld\n", learn::pad("total", 50).c_str(), learn::pad("", 22).c_str(),
+    std::printf("%s %s %11lld %10lld\n", learn::pad("total", 50).c_str(), learn::pad("", 22).c_str(),
                 static_cast<long long>(table.closed_form_total), static_cast<long long>(table.counted_total));
     learn::check_below("closed form - counted parameters, this model", std::abs(static_cast<double>(table.closed_form_total - table.counted_total)), 0.5);
     learn::check_below("counted - model.num_parameters()", std::abs(static_cast<double>(table.counted_total - model.num_parameters())), 0.5);

@@ -5,7 +5,8 @@
 // BertForSequenceClassification with three labels (bert::load_pretrained_as: the encoder from the
 // checkpoint, a new head), checks the head's gradient against (p − y)·pooledᵀ worked out by hand,
 // then fine-tunes on a handful of labelled sentences (bert::TaskDataset, bert::task_feed,
-// bert::Trainer) and compares with the same model trained from random weights. Draws
+// bert::Trainer) and compares with the same model trained from random weights (checked for the tiny
+// model, whose pretraining corpus the task is drawn from; shown for a --model of your own). Draws
 // finetune_accuracy.svg. The labelled data is generated: sentences of the tiny corpus's three
 // topics (animals, cooking, computers), 8 per topic to train on, 30 per topic held out.
 //
@@ -137,8 +138,15 @@ int main(int argc, char** argv) {
     for (const double a : tuned.accuracy) area_tuned += a / static_cast<double>(tuned.accuracy.size());
     for (const double a : baseline.accuracy) area_scratch += a / static_cast<double>(baseline.accuracy.size());
     std::printf("mean held-out accuracy over the run: pretrained %.3f, from random weights %.3f\n", area_tuned, area_scratch);
-    learn::check_below("fine-tuned classifier's held-out error (1 - accuracy)", 1 - tuned.final_accuracy, 0.1);
-    learn::check_below("mean accuracy over the run, random weights minus pretrained", area_scratch - area_tuned, 0);
+    // The task is made from the tiny corpus, so the tiny model's pretraining is on the task's own
+    // distribution: that is the claim checked. A model given with --model was pretrained on other
+    // text (and its size may want other settings): its numbers are shown, not judged.
+    if (args.model.empty()) {
+      learn::check_below("fine-tuned classifier's held-out error (1 - accuracy)", 1 - tuned.final_accuracy, 0.1);
+      learn::check_below("mean accuracy over the run, random weights minus pretrained", area_scratch - area_tuned, 0);
+    } else {
+      std::printf("(a model of your own was pretrained on other text than these generated sentences: no check on the comparison)\n");
+    }
 
     learn::Axes ax{"held-out accuracy while fine-tuning on 24 sentences", "step", "accuracy", 640, 320};
     ax.y_from_zero = true;

@@ -151,7 +151,7 @@ struct Frame {
         const double value = a.log_x ? std::pow(10.0, v) : v;
         const double px = X(value);
         c.line(px, top, px, top + ph(), "#f0f0f0");
-        c.text(px, top + ph() + 16, fmt(value), "middle", 11, "#555");
+        c.text(px, top + ph() + 16, fmt(value, 6), "middle", 11, "#555");
       }
     }
     c.line(left, top + ph(), left + pw(), top + ph(), "#888");

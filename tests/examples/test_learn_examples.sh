@@ -5,7 +5,9 @@
 #  - each program makes exactly the checks listed below (a check that disappears is noticed) and
 #    its tally line agrees;
 #  - each program writes the figures listed below, as complete SVG documents;
-#  - every ch*.cc in the source directory is listed here (a new chapter cannot be skipped).
+#  - every ch*.cc in the source directory is listed here (a new chapter cannot be skipped);
+#  - every relative link in docs/learn/*.md points to a file that exists, and every figure the
+#    chapters show is one a program here writes.
 # The programs that need a trained model train a tiny one themselves (about 2 s); here the first
 # that needs one trains it and the others reuse it (NNBERT_LEARN_TINY_CACHE).
 set -u
@@ -69,6 +71,24 @@ while read -r name checks figures; do
     grep -q "^figure: $svg$" "$out" || fail "$name: does not say it wrote $f"
   done
 done <<<"$TABLE"
+
+# The chapters: relative links resolve, and their figures are made by the programs above.
+docs="$src/../../docs/learn"
+all_figures=$(awk '{ for (i = 3; i <= NF; ++i) print $i }' <<<"$TABLE")
+links=0
+for md in "$docs"/*.md; do
+  while read -r target; do
+    [ -n "$target" ] || continue
+    links=$((links + 1))
+    path=${target%%#*}
+    [ -e "$docs/$path" ] || fail "$(basename "$md"): link to $target, which does not exist"
+    case $path in
+      figures/*.svg) grep -qx "${path#figures/}" <<<"$all_figures" || fail "$(basename "$md"): figure $path is made by no program" ;;
+    esac
+  done < <(grep -o '](\([^)]*\))' "$md" | sed 's/^](\(.*\))$/\1/' | grep -v '^[a-z]*://' | grep -v '^#')
+done
+[ "$links" -gt 50 ] || fail "only $links relative links found in docs/learn (expected the chapters' many)"
+echo "docs/learn: $links relative links checked"
 
 if [ "$FAILS" -ne 0 ]; then
   echo "$FAILS failure(s)"
