@@ -37,4 +37,13 @@ cp "$src/tests/parity/fixtures/pretraining/config.json" "$src/tests/parity/fixtu
 LD_LIBRARY_PATH="$libdir" "$tmp/sentence_embeddings" "$tmp/model" "w5 w6 w7" "w5 w6 w8" > "$tmp/emb.txt"
 cat "$tmp/emb.txt"
 grep -q "cos(0, 1)" "$tmp/emb.txt" || { echo "sentence_embeddings printed no similarity"; exit 1; }
+# The learning path's programs (examples/learn): each is one source file plus the header-only helpers
+# beside it, built the same way (two at a time), and two of them run from the installed libraries.
+ls "$src"/examples/learn/ch*.cc | xargs -P 2 -I{} sh -c \
+  'c++ -std=c++20 -O1 '"$flags"' -o "'"$tmp"'/$(basename {} .cc)" {} $('"$pc"' --cflags --libs nnbert-bert)' || {
+  echo "examples/learn did not build against the installed prefix"; exit 1; }
+for p in ch01_tensors ch07_pretraining_data; do
+  NNBERT_THREADS=1 LD_LIBRARY_PATH="$libdir" "$tmp/$p" > "$tmp/$p.txt" || { cat "$tmp/$p.txt"; echo "$p failed"; exit 1; }
+  grep -q "^checks: [0-9]* passed, 0 failed$" "$tmp/$p.txt" || { cat "$tmp/$p.txt"; echo "$p: a check failed"; exit 1; }
+done
 echo "install test: examples built against the installed prefix via pkg-config and ran"
