@@ -126,6 +126,30 @@ class RegressionEvaluator : public Evaluator {
   Statistics stats_;
 };
 
+// The evaluator of a problem type ("single_label_classification", "multi_label_classification",
+// "regression").
+std::unique_ptr<Evaluator> evaluator_for(const std::string& type, const BertConfig& c) {
+  if (type == "regression") return std::make_unique<RegressionEvaluator>();
+  if (type == "multi_label_classification") return std::make_unique<MultiLabelEvaluator>();
+  return std::make_unique<LabelEvaluator>(c.labels(), true);
+}
+
+// With no problem_type in the config, the type comes from the first batch's labels, as the loss
+// infers it; every later batch goes to the evaluator chosen then.
+class InferredEvaluator : public Evaluator {
+ public:
+  explicit InferredEvaluator(const BertForSequenceClassification& model) : model_(model) {}
+  void add(const Batch& batch, const TaskOutput& out) override {
+    if (!chosen_) chosen_ = evaluator_for(model_.problem_type(batch.labels), model_.config());
+    chosen_->add(batch, out);
+  }
+  EvalReport report() const override { return chosen_ ? chosen_->report() : EvalReport{}; }
+
+ private:
+  const BertForSequenceClassification& model_;
+  std::unique_ptr<Evaluator> chosen_;
+};
+
 }  // namespace
 
 BertForSequenceClassification::BertForSequenceClassification(const BertConfig& c, uint64_t seed)
@@ -184,10 +208,8 @@ FullOutput BertForSequenceClassification::forward_all(const nn::Tensor& ids, con
 }
 
 std::unique_ptr<Evaluator> BertForSequenceClassification::make_evaluator() const {
-  const std::string& type = config().problem_type;
-  if (type == "regression" || (type.empty() && config().num_labels() == 1)) return std::make_unique<RegressionEvaluator>();
-  if (type == "multi_label_classification") return std::make_unique<MultiLabelEvaluator>();
-  return std::make_unique<LabelEvaluator>(config().labels(), true);
+  if (config().problem_type.empty()) return std::make_unique<InferredEvaluator>(*this);
+  return evaluator_for(config().problem_type, config());
 }
 
 BertForTokenClassification::BertForTokenClassification(const BertConfig& c, uint64_t seed)
