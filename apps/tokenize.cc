@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "apps/cli.h"
+#include "bert/data/corpus.h"
 #include "bert/tokenizer/tokenizer.h"
 #include "bert/tokenizer/trainer.h"
 #include "bert/tokenizer/utf8.h"
@@ -33,7 +34,8 @@ constexpr const char* kUsage =
     "        tokens including [CLS] and [SEP]. Invalid UTF-8 is replaced by U+FFFD (then dropped)\n"
     "        with a warning.\n"
     "train   trains a WordPiece vocabulary of N tokens ([PAD] [UNK] [CLS] [SEP] [MASK] first) on\n"
-    "        the corpus files and writes it to FILE as vocab.txt.\n"
+    "        the corpus files (directories: every file in them, as pretrain reads them) and writes it\n"
+    "        to FILE as vocab.txt.\n"
     "--threads N  threads to use (default: all cores)\n";
 
 using cli::UsageError;
@@ -241,7 +243,7 @@ int run_train(const Args& args) {
     else
       std::fprintf(stderr, "merging: %zu / %zu tokens%s", p.done, p.total, tty ? "\r" : "\n");
   };
-  const std::vector<std::string> vocab = bert::train_wordpiece(args.files, opts);
+  const std::vector<std::string> vocab = bert::train_wordpiece(bert::corpus_files(args.files), opts);  // directories as pretrain reads them
   bert::write_vocab(args.out, vocab);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "%swrote %zu tokens to %s in %.1f s\n", tty ? "\n" : "", vocab.size(),
