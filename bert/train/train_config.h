@@ -54,7 +54,7 @@ struct TrainConfig {
   int64_t total_steps = 1000;  // optimizer updates; 0: as many as fill max_minutes (fixed early in the run)
   double max_minutes = 0;      // > 0: also stop after this much wall time
   double lr = 1e-4;
-  int64_t warmup_steps = 100;
+  int64_t warmup_steps = 100;  // −1: 10% of total_steps, at most 1000 (fixed with a budget's step count)
   std::string schedule = "linear";
   double weight_decay = 0.01;
   double max_grad_norm = 1.0;

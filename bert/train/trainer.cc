@@ -25,6 +25,9 @@ namespace fs = std::filesystem;
 namespace {
 std::atomic<bool> g_stop{false};
 
+// BERT's warmup for a run of `total` steps: 10% of them, at most 1000.
+int64_t default_warmup(int64_t total) { return std::min<int64_t>(total / 10, 1000); }
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -49,8 +52,10 @@ Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
   NN_CHECK(config_.total_steps >= 1 || (config_.total_steps == 0 && config_.max_minutes > 0),
            "trainer: give a step count of at least 1, or a time budget (max_minutes) to fix it");
   NN_CHECK(feed_.next, "trainer: the data feed has no training stream");
-  // Until a time budget's step count is fixed, the schedule runs as if the end were far away.
-  schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps,
+  // Until a time budget's step count is fixed, the schedule runs as if the end were far away, and
+  // an automatic warmup (−1) ramps over 100 steps (it becomes 10% of the count once it is fixed).
+  if (config_.warmup_steps < 0 && config_.total_steps > 0) config_.warmup_steps = default_warmup(config_.total_steps);
+  schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps < 0 ? 100 : config_.warmup_steps,
                config_.total_steps > 0 ? config_.total_steps : int64_t{1} << 40};
   nn::FlatParameters* flat = model_.flat_parameters();
   if (!flat) flat = &model_.flatten_parameters(nn::is_no_decay_parameter);
@@ -296,7 +301,8 @@ void Trainer::fix_steps_for_budget(double seconds_per_step, double elapsed_s) {
   const double remaining = 0.98 * (config_.max_minutes * 60 - elapsed_s) - eval_s;  // the final evaluation
   config_.total_steps = std::max<int64_t>(step_ + 1, step_ + static_cast<int64_t>(remaining / per_step));
   schedule_.total_steps = config_.total_steps;
-  schedule_.warmup_steps = std::min(schedule_.warmup_steps, config_.total_steps);
+  if (config_.warmup_steps < 0) config_.warmup_steps = default_warmup(config_.total_steps);
+  schedule_.warmup_steps = std::min(config_.warmup_steps, config_.total_steps);
 }
 
 }  // namespace bert

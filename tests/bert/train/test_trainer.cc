@@ -369,3 +369,29 @@ TEST_CASE("a time budget fixes its step count early and decays the learning rate
   if (last_step == total) CHECK(last_lr <= cfg.lr / static_cast<double>(total - cfg.warmup_steps) * 1.0001);
   CHECK(run_dir::read_state(run_dir::latest_checkpoint(dir.path.string())).config.total_steps == total);
 }
+
+TEST_CASE("an automatic warmup (-1) is 10% of the steps, also when a budget fixes them", "[trainer][budget]") {
+  TempDir dir;
+  const BertConfig c = small_config(60);
+  {  // a step count given: 10% of it
+    auto m = new_pretraining(c, 1);
+    TrainConfig cfg = synthetic_config(dir.path / "steps", 40);
+    cfg.warmup_steps = -1;
+    Trainer t(*m, cfg, synthetic_feed(60, 4, 16, 5));
+    t.run([](const ProgressEvent&) {});
+    CHECK(run_dir::read_state(run_dir::latest_checkpoint((dir.path / "steps").string())).config.warmup_steps == 4);
+  }
+  {  // a budget: 10% of the count it fixes
+    auto m = new_pretraining(c, 1);
+    TrainConfig cfg = synthetic_config(dir.path / "budget", 0);
+    cfg.max_minutes = 0.02;  // 1.2 s
+    cfg.warmup_steps = -1;
+    cfg.log_every = 1000000;
+    Trainer t(*m, cfg, synthetic_feed(60, 4, 16, 5));
+    t.run([](const ProgressEvent&) {});
+    const TrainConfig saved = run_dir::read_state(run_dir::latest_checkpoint((dir.path / "budget").string())).config;
+    INFO("fixed " << saved.total_steps << " steps");
+    REQUIRE(saved.total_steps > 23);
+    CHECK(saved.warmup_steps == std::min<int64_t>(saved.total_steps / 10, 1000));
+  }
+}
