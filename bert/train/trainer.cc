@@ -53,9 +53,10 @@ Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
            "trainer: give a step count of at least 1, or a time budget (max_minutes) to fix it");
   NN_CHECK(feed_.next, "trainer: the data feed has no training stream");
   // Until a time budget's step count is fixed, the schedule runs as if the end were far away, and
-  // an automatic warmup (−1) ramps over 100 steps (it becomes 10% of the count once it is fixed).
+  // an automatic warmup (−1) ramps as if over 1000 steps (it becomes 10% of the count, at most 1000,
+  // once the count is fixed, so the rate keeps rising through the switch).
   if (config_.warmup_steps < 0 && config_.total_steps > 0) config_.warmup_steps = default_warmup(config_.total_steps);
-  schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps < 0 ? 100 : config_.warmup_steps,
+  schedule_ = {nn::parse_schedule_kind(config_.schedule), config_.lr, config_.warmup_steps < 0 ? 1000 : config_.warmup_steps,
                config_.total_steps > 0 ? config_.total_steps : int64_t{1} << 40};
   nn::FlatParameters* flat = model_.flat_parameters();
   if (!flat) flat = &model_.flatten_parameters(nn::is_no_decay_parameter);
@@ -245,15 +246,18 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
   window_ = Window{t0};
   const auto out_of_time = [&] { return config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60; };
   // A time budget without a step count: the steps that fill it are fixed from the speed of the
-  // first steps (after a few warm-up steps), so the schedule can decay to 0 as the budget ends.
-  const int64_t probe_begin = step_ + 3, probe_end = step_ + 23;
+  // first steps, so the schedule can decay to 0 as the budget ends. The speed is measured from step
+  // 3 (the first steps allocate and create the GEMM primitives) over at least 20 steps and 3% of the
+  // budget (at most 30 s): a shorter window overestimates a step's time and leaves budget unused.
+  const int64_t probe_begin = step_ + 3;
+  const double probe_s = std::min(0.03 * config_.max_minutes * 60, 30.0);
   auto probe_t = t0;
   while (config_.total_steps == 0 || step_ < config_.total_steps) {
     if (stop_requested()) { summary.interrupted = true; break; }
     if (out_of_time()) break;
     if (config_.total_steps == 0 && step_ == probe_begin) probe_t = std::chrono::steady_clock::now();
-    if (config_.total_steps == 0 && step_ == probe_end)
-      fix_steps_for_budget(seconds_since(probe_t) / static_cast<double>(probe_end - probe_begin), seconds_since(t0));
+    if (config_.total_steps == 0 && step_ >= probe_begin + 20 && seconds_since(probe_t) >= probe_s)
+      fix_steps_for_budget(seconds_since(probe_t) / static_cast<double>(step_ - probe_begin), seconds_since(t0));
     const StepResult r = train_step();
     window_.steps += 1;
     window_.loss += r.loss;
