@@ -28,22 +28,30 @@ const char* kUsage =
     "                [--warmup-steps N] [--weight-decay X] [--max-grad-norm X] [--dropout X] [--seed N]\n"
     "                [--threads N] [--eval-every N] [--save-every N] [--log-every N]\n"
     "                [--eval-fraction X | --eval-file FILE] [--keep N] [--resume DIR] [--synthetic]\n"
-    "                [--cased] [--whole-word-masking] [--static-masking] [--group-by-length N]\n"
-    "                [--layers N] [--hidden N] [--heads N] [--intermediate N] [--precision fp32|bf16]\n"
-    "                [--save-bf16] [--profile]\n"
+    "                [--cased] [--whole-word-masking] [--static-masking] [--mask-prob X] [--no-pack]\n"
+    "                [--group-by-length N] [--layers N] [--hidden N] [--heads N] [--intermediate N]\n"
+    "                [--precision fp32|bf16] [--save-bf16] [--profile]\n"
     "  Trains BERT on text files or directories (default: the FOLDOC corpus from scripts/get-corpus.sh).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
     "  Checkpoints go to DIR/checkpoint-N (the last --keep), the final model to DIR itself, with\n"
-    "  metrics.jsonl and loss.svg. Ctrl-C stops after the current step and saves; twice quits at once.\n"
-    "  Defaults: tiny model, vocabulary of 8000, mlm+nsp, seq 128, batch 32, 500 steps, lr 1e-3 with\n"
-    "  linear warmup (10%) and decay, eval every 100 steps on 2% held-out documents (about 5 minutes\n"
-    "  on 2 cores). --minutes M trains for M minutes at a constant rate after warmup. A progress line\n"
-    "  and a metrics.jsonl record every --log-every steps (default 10; also step 1 and the last).\n"
+    "  metrics.jsonl and loss.svg. Ctrl-C or SIGTERM stops after the current step and saves; twice quits.\n"
+    "  Defaults: the recipe that learned most in 5 minutes on 2 cores (docs/RECIPE.md): tiny model\n"
+    "  without dropout, vocabulary of 8000, MLM only (15% masked), batch 32 packed rows of 64 tokens,\n"
+    "  lr 2e-3 with linear warmup (10%) and decay to 0, for 5 minutes of training (--minutes 5: the\n"
+    "  step count that fills the budget is fixed from the speed of the first steps), eval every 500\n"
+    "  steps on 2% held-out documents. --steps N or --epochs N stop after a count instead. A model\n"
+    "  learns only the positions it trains on: for fine-tuning on inputs longer than 64 tokens,\n"
+    "  pretrain with that --seq-len (scripts/pretrain-large.sh uses 128).\n"
+    "  Packing (MLM objectives; --no-pack turns it off) fills each row with several instances, each\n"
+    "  attending only to itself, so almost no compute goes to padding. A progress line and a\n"
+    "  metrics.jsonl record every --log-every steps (default 10; also step 1 and the last).\n"
+    "  --dropout X: dropout of a preset model (default 0; a --model-config FILE keeps its own).\n"
     "  --eval-file FILE: held-out text given explicitly (the whole corpus trains); with --objective clm\n"
     "  the evaluation then also reports bits per character of FILE, as `evaluate` computes them.\n"
     "  --cased: keep case (cased vocabulary; do_lower_case false in tokenizer_config.json).\n"
-    "  --whole-word-masking / --static-masking (MLM objectives): mask whole words / cycle 5 fixed\n"
-    "  maskings instead of new masks every epoch. --group-by-length N: batches hold instances of\n"
+    "  --mask-prob X: the share of tokens masked (default 0.15). --whole-word-masking /\n"
+    "  --static-masking (MLM objectives): mask whole words / cycle 5 fixed maskings instead of new\n"
+    "  masks every epoch. --group-by-length N (--no-pack): batches hold instances of\n"
     "  similar length (runs of N batches sorted by length, then shuffled; default 50, 0 = random\n"
     "  batches), so little compute goes to padding. --layers/--hidden/--heads/--intermediate override\n"
     "  the --model-config sizes (heads default hidden/64, intermediate 4×hidden). A clm model gets\n"
@@ -79,8 +87,11 @@ bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
   }
   c.num_attention_heads = args.get_int("--heads", c.num_attention_heads, 1, 1 << 12);
   c.intermediate_size = args.get_int("--intermediate", c.intermediate_size, 1, 1 << 20);
-  if (args.has("--dropout"))
-    c.hidden_dropout_prob = c.attention_probs_dropout_prob = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
+  // A preset pretrains without dropout unless asked (docs/RECIPE.md: short runs underfit, and
+  // dropout only slows them); a config file keeps its own rate.
+  const bool preset = !(spec.size() > 5 && spec.substr(spec.size() - 5) == ".json");
+  if (args.has("--dropout") || preset)
+    c.hidden_dropout_prob = c.attention_probs_dropout_prob = static_cast<float>(args.get_double("--dropout", 0.0, 0, 0.99));
   c.validate();
   return c;
 }
@@ -89,21 +100,22 @@ bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
 // chosen from the step count later).
 bert::TrainConfig train_config_from(const cli::Args& args) {
   bert::TrainConfig cfg;
-  cfg.objective = bert::parse_objective(args.get("--objective", "mlm+nsp"));
+  cfg.objective = bert::parse_objective(args.get("--objective", "mlm"));
   cfg.out_dir = args.get("--out", default_run_name());
-  cfg.seq_len = args.get_int("--seq-len", 128, 8, 4096);
+  cfg.seq_len = args.get_int("--seq-len", 64, 8, 4096);
   cfg.batch_size = args.get_int("--batch-size", 32, 1, 65536);
   cfg.grad_accum = args.get_int("--grad-accum", 1, 1, 65536);
-  cfg.lr = args.get_double("--lr", 1e-3, 0, 10);
+  cfg.lr = args.get_double("--lr", 2e-3, 0, 10);
   cfg.warmup_steps = args.get_int("--warmup-steps", -1, 0, int64_t{1} << 40);
   cfg.weight_decay = args.get_double("--weight-decay", 0.01, 0, 10);
   cfg.max_grad_norm = args.get_double("--max-grad-norm", 1.0, 1e-6, 1e9);
   cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
-  cfg.eval_every = args.get_int("--eval-every", 100, 0, int64_t{1} << 40);
+  cfg.eval_every = args.get_int("--eval-every", 500, 0, int64_t{1} << 40);
   cfg.log_every = args.get_int("--log-every", 10, 1, int64_t{1} << 40);
   cfg.save_every = args.get_int("--save-every", 250, 0, int64_t{1} << 40);
   cfg.keep_checkpoints = args.get_int("--keep", 2, 1, 1000);
-  cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
+  // With no --steps or --epochs, the run stops after --minutes of training (default 5).
+  cfg.max_minutes = args.has("--steps") || args.has("--epochs") ? 0 : args.get_double("--minutes", 5, 0.01, 1e7);
   cfg.lower_case = !args.flag("--cased");
   cfg.save_bf16 = args.flag("--save-bf16");
   bert::FeedOptions& o = cfg.data_options;
@@ -112,7 +124,7 @@ bert::TrainConfig train_config_from(const cli::Args& args) {
   o.whole_word_masking = args.flag("--whole-word-masking");
   o.dynamic_masking = !args.flag("--static-masking");
   o.masked_lm_prob = args.get_double("--mask-prob", 0.15, 0.01, 0.9);
-  o.pack = args.flag("--pack");
+  o.pack = cfg.objective != bert::Objective::clm && !args.flag("--no-pack");  // --pack: the default, said explicitly
   o.group_by_length = args.get_int("--group-by-length", 50, 0, 100000);
   return cfg;
 }
@@ -141,6 +153,7 @@ void check_resume_options(const cli::Args& args, const bert::TrainConfig& run, c
       {"--static-masking", !asked.data_options.dynamic_masking, !run.data_options.dynamic_masking},
       {"--mask-prob", asked.data_options.masked_lm_prob, run.data_options.masked_lm_prob},
       {"--pack", asked.data_options.pack, run.data_options.pack},
+      {"--no-pack", asked.data_options.pack, run.data_options.pack},
       {"--group-by-length", asked.data_options.group_by_length, run.data_options.group_by_length},
       {"--synthetic", true, run.corpus.empty()},
       {"--model-config", sizes(asked_model), sizes(model)}, {"--layers", sizes(asked_model), sizes(model)},
@@ -168,7 +181,7 @@ int run(int argc, char** argv) {
                         "--save-every", "--eval-fraction", "--eval-file", "--keep", "--resume", "--layers", "--hidden",
                         "--heads", "--intermediate", "--precision", "--group-by-length", "--mask-prob"},
                        {"--synthetic", "--cased", "--whole-word-masking", "--static-masking", "--profile",
-                        "--save-bf16", "--pack"});
+                        "--save-bf16", "--pack", "--no-pack"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -177,6 +190,9 @@ int run(int argc, char** argv) {
   const int stop_options = args.has("--steps") + args.has("--epochs") + args.has("--minutes");
   if (stop_options > 1) throw cli::UsageError("give at most one of --steps, --epochs, --minutes");
   if (args.has("--vocab") && args.has("--vocab-size")) throw cli::UsageError("give --vocab or --vocab-size, not both");
+  if (args.flag("--pack") && args.flag("--no-pack")) throw cli::UsageError("give --pack or --no-pack, not both");
+  if (args.flag("--pack") && args.get("--objective") == "clm")
+    throw cli::UsageError("--pack: packing is for the masked objectives (mlm, mlm+nsp); clm blocks are full already");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
   nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
   cli::stop_on_signals();
@@ -191,7 +207,10 @@ int run(int argc, char** argv) {
     model = bert::load_pretrained(resume_from);
     check_resume_options(args, cfg, model->config());
     // What may change between sessions: the stop, logging and saving, and where the inputs are now.
-    if (args.has("--steps")) cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
+    if (args.has("--steps")) {
+      cfg.total_steps = args.get_int("--steps", 0, 1, int64_t{1} << 40);
+      cfg.max_minutes = 0;  // a step count replaces the run's time budget
+    }
     if (args.has("--minutes")) cfg.max_minutes = args.get_double("--minutes", 0, 0, 1e7);
     cfg.eval_every = args.get_int("--eval-every", cfg.eval_every, 0, int64_t{1} << 40);
     cfg.save_every = args.get_int("--save-every", cfg.save_every, 0, int64_t{1} << 40);
@@ -221,15 +240,13 @@ int run(int argc, char** argv) {
     if (args.has("--epochs")) {
       NN_CHECK(data, "--epochs needs a corpus (not --synthetic)");
       cfg.total_steps = data->steps_for_epochs(args.get_int("--epochs", 1, 1, 1000000));
-    } else if (args.has("--minutes")) {
-      // The steps that fill the budget are fixed from the speed of the first steps (Trainer), and
-      // the schedule decays to 0 at the end of the budget.
-      cfg.total_steps = 0;
-      if (cfg.warmup_steps < 0) cfg.warmup_steps = 100;
-    } else {
+    } else if (args.has("--steps")) {
       cfg.total_steps = args.get_int("--steps", 500, 1, int64_t{1} << 40);
+    } else {
+      // A time budget (--minutes, default 5): the steps that fill it are fixed from the speed of the
+      // first steps (Trainer), and the schedule decays to 0 at its end.
+      cfg.total_steps = 0;
     }
-    if (cfg.warmup_steps < 0) cfg.warmup_steps = std::min<int64_t>(cfg.total_steps / 10, 1000);
     model = bert::make_task_model(bert::architecture_for(cfg.objective), mc, cfg.seed);
     std::fprintf(stderr, "model: %s, %lld layers, hidden %lld, %.1fM parameters; %s, batch %lld × %lld tokens\n",
                  model->architecture().c_str(), static_cast<long long>(mc.num_hidden_layers),

@@ -25,7 +25,7 @@ pretrain() {
 losses() { sed -E 's/.*"loss":([^,]*),.*"step":([0-9]+).*/\2 \1/' "$1/metrics.jsonl"; }
 
 pretrain --corpus "$DIR/corpus.txt" --model-config tiny --layers 1 --hidden 32 --vocab-size 60 --seq-len 32 \
-  --batch-size 4 --save-every 5 --eval-every 0 --log-every 1 --threads 1 --steps 10 --out "$DIR/rz"
+  --batch-size 4 --lr 1e-3 --save-every 5 --eval-every 0 --log-every 1 --threads 1 --steps 10 --out "$DIR/rz"
 check "first session rc" 0 "$RC"
 cp -r "$DIR/rz" "$DIR/copy"
 cp -r "$DIR/rz" "$DIR/mv"
