@@ -77,7 +77,15 @@ run train --vocab-size 100 --out "$DIR/x.txt" "$DIR/blank_corpus.txt"
 check "empty corpus rc" 1 "$RC"
 check "empty corpus" "error: vocabulary training: empty corpus (no words in '$DIR/blank_corpus.txt')" "$(tail -1 <<<"$ERR")"
 run train --vocab-size 100 --out "$DIR/x.txt" "$DIR/nope.txt"
-check "unreadable corpus" "error: cannot read '$DIR/nope.txt': No such file or directory" "$(tail -1 <<<"$ERR")"
+check "unreadable corpus" "error: corpus: cannot read '$DIR/nope.txt': No such file or directory" "$(tail -1 <<<"$ERR")"
+# A directory of corpus files is read as pretrain reads it: every file in it. "alpha" occurs once
+# in each file, and a pair must occur twice to be merged: the whole word is learnt only from both.
+mkdir -p "$DIR/corpus_dir"
+printf 'alpha beta\n' >"$DIR/corpus_dir/a.txt"
+printf 'alpha gamma\n' >"$DIR/corpus_dir/b.txt"
+run train --vocab-size 40 --out "$DIR/dir_vocab.txt" "$DIR/corpus_dir"
+check "directory corpus rc" 0 "$RC"
+check "directory corpus reads both files" "1" "$(grep -cx alpha "$DIR/dir_vocab.txt")"
 
 # Usage errors print the usage; --help prints it on stdout.
 run
