@@ -76,8 +76,8 @@ std::string default_run_name() {
 // The --model-config preset or file, with --layers/--hidden/--heads/--intermediate applied.
 bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
   const std::string spec = args.get("--model-config", "tiny");
-  bert::BertConfig c = spec.size() > 5 && spec.substr(spec.size() - 5) == ".json" ? bert::BertConfig::load(spec)
-                                                                                  : bert::BertConfig::preset(spec, vocab_size);
+  const bool from_file = spec.size() > 5 && spec.substr(spec.size() - 5) == ".json";
+  bert::BertConfig c = from_file ? bert::BertConfig::load(spec) : bert::BertConfig::preset(spec, vocab_size);
   c.vocab_size = vocab_size;
   c.num_hidden_layers = args.get_int("--layers", c.num_hidden_layers, 1, 1000);
   if (args.has("--hidden")) {
@@ -89,8 +89,7 @@ bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
   c.intermediate_size = args.get_int("--intermediate", c.intermediate_size, 1, 1 << 20);
   // A preset pretrains without dropout unless asked (docs/RECIPE.md: short runs underfit, and
   // dropout only slows them); a config file keeps its own rate.
-  const bool preset = !(spec.size() > 5 && spec.substr(spec.size() - 5) == ".json");
-  if (args.has("--dropout") || preset)
+  if (args.has("--dropout") || !from_file)
     c.hidden_dropout_prob = c.attention_probs_dropout_prob = static_cast<float>(args.get_double("--dropout", 0.0, 0, 0.99));
   c.validate();
   return c;

@@ -1,7 +1,7 @@
 // task_data_jsonl.cc — JSON lines of classification examples (rules in task_data.h): one object per
 // line, fields chosen by name, string or numeric labels, blank lines skipped.
-#include <exception>
 #include <algorithm>
+#include <exception>
 
 #include <nlohmann/json.hpp>
 
