@@ -134,11 +134,8 @@ std::unique_ptr<CorpusFeed> build(const TrainConfig& cfg) {
 }  // namespace
 
 std::string default_corpus_path() {
-  const std::vector<fs::path> candidates = {fs::path("data/foldoc/foldoc.txt"),
-                                            fs::path(NNBERT_SOURCE_DIR) / "data/foldoc/foldoc.txt"};
-  for (const fs::path& p : candidates)
-    if (fs::exists(p)) return p.string();
-  return "";
+  const fs::path p = "data/foldoc/foldoc.txt";
+  return fs::exists(p) ? p.string() : "";
 }
 
 std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& paths, const std::string& vocab_path,
@@ -154,7 +151,8 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
   if (cfg.corpus.empty()) {
     const std::string def = default_corpus_path();
     NN_CHECK(!def.empty(), "no --corpus given and the default corpus is missing: run scripts/get-corpus.sh "
-                           "(it fetches FOLDOC into data/foldoc/foldoc.txt), or pass --corpus PATH");
+                           "in the source tree and run from there (it fetches FOLDOC into data/foldoc/foldoc.txt), "
+                           "or pass --corpus PATH");
     cfg.corpus = {def};
   }
   for (std::string& p : cfg.corpus) p = fs::absolute(p).string();

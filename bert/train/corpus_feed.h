@@ -37,8 +37,9 @@ class CorpusFeed {
   virtual DataFeed feed(const TrainConfig& cfg) = 0;
 };
 
-// Where the default corpus lives (data/foldoc/foldoc.txt under the current directory or the
-// source tree), or "" when it has not been fetched.
+// The default corpus, data/foldoc/foldoc.txt under the current directory (where
+// scripts/get-corpus.sh puts it), or "" when it is not there. Never a path of the source tree:
+// an installed library reads nothing from where it was built.
 std::string default_corpus_path();
 
 }  // namespace bert

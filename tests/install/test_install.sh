@@ -14,6 +14,15 @@ DESTDIR="$tmp/dest" meson install -C "$build" --no-rebuild --quiet
 configured=$(meson introspect "$build" --buildoptions | sed -n 's/.*"name": "prefix", "value": "\([^"]*\)".*/\1/p')
 [ -n "$configured" ] || configured=/usr/local
 mv "$tmp/dest$configured" "$prefix"
+# Nothing installed names the source or build tree (item 4 of issue 14): an installed program must
+# never read from where it was built. Debug information may record them; it is stripped first.
+for f in $(find "$prefix" -type f); do
+  copy="$tmp/stripped"
+  if head -c 4 "$f" | grep -q "ELF"; then strip --strip-debug -o "$copy" "$f"; else cp "$f" "$copy"; fi
+  for tree in "$(cd "$src" && pwd -P)" "$(cd "$build" && pwd -P)"; do
+    if grep -q -F "$tree" "$copy"; then echo "installed file $f names $tree"; exit 1; fi
+  done
+done
 pcdir=$(dirname "$(find "$prefix" -name nnbert-bert.pc | head -n 1)")
 [ -n "$pcdir" ] || { echo "no nnbert-bert.pc installed"; exit 1; }
 export PKG_CONFIG_PATH="$pcdir"
