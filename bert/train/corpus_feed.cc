@@ -180,6 +180,7 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
     write_vocab(cfg.vocab_path, train_wordpiece(std::span<const std::string>(files), to));
   } else {
     NN_CHECK(fs::is_regular_file(vocab_path), vocab_path, ": no such vocabulary file");
+    MaskingVocab::from_vocab(Tokenizer::load(vocab_path).vocab());  // errors name the user's file, not the run's copy
     cfg.vocab_path = run_dir::adopt_vocab(cfg.out_dir, vocab_path);  // the user's file may change later
   }
   cfg.data_options = options;
