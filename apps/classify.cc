@@ -143,7 +143,8 @@ int run(int argc, char** argv) {
   const std::string format = args.get("--format", "json");
   if (format != "json" && format != "text") throw cli::UsageError("--format must be json or text");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
-  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
+  nn::kernels::set_gemm_precision(
+      cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
   const size_t batch = static_cast<size_t>(args.get_int("--batch-size", 32, 1, 65536));
   const std::string dir = args.get("--model");
   const std::unique_ptr<bert::TaskModel> model = bert::load_pretrained(dir);

@@ -93,6 +93,18 @@ class Args {
   std::vector<std::string> positional_;
 };
 
+// The value of option `name` (or `fallback`) read by `parse`; an error `parse` throws for it (an
+// unknown name, say) is a usage error naming the option.
+template <class F>
+auto parse_value(const Args& args, const std::string& name, const std::string& fallback, F&& parse) {
+  const std::string value = args.get(name, fallback);
+  try {
+    return parse(value);
+  } catch (const std::exception& e) {
+    throw UsageError(name + ": " + e.what());
+  }
+}
+
 // Runs body(), mapping a UsageError to "error: … + usage" (exit 2) and any other exception to
 // "error: …" (exit 1).
 template <class F>

@@ -64,7 +64,8 @@ int run(int argc, char** argv) {
   if (!args.has("--model")) throw cli::UsageError("--model is required");
   if (args.positional().empty()) throw cli::UsageError("give at least one text FILE to evaluate");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
-  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
+  nn::kernels::set_gemm_precision(
+      cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
   bert::EvaluateOptions o;
   o.batch_size = args.get_int("--batch", 0, 1, 1 << 20);
   o.max_len = args.get_int("--seq", 0, 2, 1 << 20);
@@ -75,6 +76,9 @@ int run(int argc, char** argv) {
   NN_CHECK(std::filesystem::is_directory(dir), dir, ": not a directory (give a checkpoint directory)");
   const std::unique_ptr<bert::TaskModel> loaded = bert::load_pretrained(dir);
   const bert::TaskModel& model = *loaded;
+  if (o.max_len > model.config().max_position_embeddings)
+    throw cli::UsageError("--seq " + std::to_string(o.max_len) + " exceeds the model's " +
+                          std::to_string(model.config().max_position_embeddings) + " positions");
   const std::string vocab = (std::filesystem::path(dir) / "vocab.txt").string();
   NN_CHECK(std::filesystem::exists(vocab), dir, ": vocab.txt is missing");
   const bert::Tokenizer tokenizer = bert::Tokenizer::load(vocab, bert::load_lower_case(dir));

@@ -194,7 +194,8 @@ int run(int argc, char** argv) {
   }
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
-  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
+  nn::kernels::set_gemm_precision(
+      cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
   cli::stop_on_signals();
 
   bert::TrainConfig cfg;
@@ -223,6 +224,19 @@ int run(int argc, char** argv) {
     if (!args.has("--model")) throw cli::UsageError("give the pretrained checkpoint with --model DIR");
     if (!args.has("--train")) throw cli::UsageError("give the labelled training file with --train FILE");
     if (args.has("--epochs") && args.has("--steps")) throw cli::UsageError("give --epochs or --steps, not both");
+    // Every option value is checked before the checkpoint and the data are read (usage errors first).
+    cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
+    cfg.batch_size = args.get_int("--batch-size", 32, 1, 65536);
+    cfg.lr = args.get_double("--lr", 3e-5, 0, 10);
+    cfg.weight_decay = args.get_double("--weight-decay", 0.01, 0, 10);
+    cfg.max_grad_norm = args.get_double("--max-grad-norm", 1.0, 1e-6, 1e9);
+    const float dropout = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
+    const double warmup_ratio = args.get_double("--warmup-ratio", 0.1, 0, 1);
+    args.get_int("--steps", 1, 1, int64_t{1} << 40);
+    args.get_int("--epochs", 3, 1, 100000);
+    args.get_int("--eval-every", 1, 1, int64_t{1} << 40);
+    args.get_int("--log-every", 1, 1, int64_t{1} << 40);
+    args.get_int("--keep", 1, 1, 1000);
     const std::string source = args.get("--model");
     bert::TaskDataOptions& o = cfg.task_data;
     o.train_file = fs::absolute(args.get("--train")).string();
@@ -245,8 +259,9 @@ int run(int argc, char** argv) {
     if (!fs::exists(vocab)) throw nn::Error(source + ": vocab.txt is missing (the tokenizer of the checkpoint)");
     bert::BertConfig mc = bert::BertConfig::load((fs::path(source) / "config.json").string());
     const bert::Tokenizer tok = bert::Tokenizer::load(vocab, bert::load_lower_case(source));
-    NN_CHECK(o.max_length <= mc.max_position_embeddings, "--max-length ", o.max_length, " exceeds the model's ",
-             mc.max_position_embeddings, " positions");
+    if (o.max_length > mc.max_position_embeddings)
+      throw cli::UsageError("--max-length " + std::to_string(o.max_length) + " exceeds the model's " +
+                            std::to_string(mc.max_position_embeddings) + " positions");
     if (o.task == "token") {
       std::vector<std::string> tags;
       for (const bert::TokenSentence& s : bert::read_conll_file(o.train_file)) tags.insert(tags.end(), s.tags.begin(), s.tags.end());
@@ -267,11 +282,9 @@ int run(int argc, char** argv) {
     mc.is_decoder = false;
     {  // BERT's published fine-tuning dropout, whatever the checkpoint was pretrained with (a short
        // pretraining recipe turns dropout off; fine-tuning on a few thousand examples needs it).
-      const float p = static_cast<float>(args.get_double("--dropout", 0.1, 0, 0.99));
-      mc.hidden_dropout_prob = mc.attention_probs_dropout_prob = p;
+      mc.hidden_dropout_prob = mc.attention_probs_dropout_prob = dropout;
       mc.classifier_dropout.reset();
     }
-    cfg.seed = static_cast<uint64_t>(args.get_int("--seed", 42, 0, int64_t{1} << 62));
     if (args.flag("--random-init")) {
       model = bert::make_task_model(mc.architectures[0], mc, cfg.seed);
       std::fprintf(stderr, "model: %s from random weights (--random-init), %.1fM parameters\n",
@@ -305,14 +318,10 @@ int run(int argc, char** argv) {
     NN_CHECK(!ec, cfg.out_dir, ": cannot create the output directory: ", ec.message());
     cfg.vocab_path = bert::run_dir::adopt_vocab(cfg.out_dir, vocab);
     cfg.lower_case = tok.lower_case();
-    cfg.batch_size = args.get_int("--batch-size", 32, 1, 65536);
     const int64_t per_epoch = bert::steps_per_epoch(data.train->size(), static_cast<size_t>(cfg.batch_size));
     cfg.total_steps = args.has("--steps") ? args.get_int("--steps", 0, 1, int64_t{1} << 40)
                                           : per_epoch * args.get_int("--epochs", 3, 1, 100000);
-    cfg.lr = args.get_double("--lr", 3e-5, 0, 10);
-    cfg.warmup_steps = static_cast<int64_t>(args.get_double("--warmup-ratio", 0.1, 0, 1) * static_cast<double>(cfg.total_steps));
-    cfg.weight_decay = args.get_double("--weight-decay", 0.01, 0, 10);
-    cfg.max_grad_norm = args.get_double("--max-grad-norm", 1.0, 1e-6, 1e9);
+    cfg.warmup_steps = static_cast<int64_t>(warmup_ratio * static_cast<double>(cfg.total_steps));
     cfg.eval_every = o.eval_file.empty() ? 0 : args.get_int("--eval-every", per_epoch, 1, int64_t{1} << 40);
     cfg.save_every = per_epoch;
     cfg.best_metric = o.eval_file.empty() ? "" : args.get("--metric", default_metric(o, mc.labels().size()));

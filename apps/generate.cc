@@ -142,7 +142,8 @@ int run(int argc, char** argv) {
   if (!mode.empty() && mode != "gibbs") throw cli::UsageError("--mode must be gibbs (or absent)");
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
-  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
+  nn::kernels::set_gemm_precision(
+      cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
 
   const std::string dir = args.get("--model");
   const std::unique_ptr<bert::TaskModel> loaded = bert::load_pretrained(dir);

@@ -78,7 +78,9 @@ std::string default_run_name() {
 bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
   const std::string spec = args.get("--model-config", "tiny");
   const bool from_file = spec.size() > 5 && spec.substr(spec.size() - 5) == ".json";
-  bert::BertConfig c = from_file ? bert::BertConfig::load(spec) : bert::BertConfig::preset(spec, vocab_size);
+  bert::BertConfig c = from_file ? bert::BertConfig::load(spec) : cli::parse_value(args, "--model-config", "tiny", [&](const std::string& s) {
+    return bert::BertConfig::preset(s, vocab_size);
+  });
   c.vocab_size = vocab_size;
   c.num_hidden_layers = args.get_int("--layers", c.num_hidden_layers, 1, 1000);
   if (args.has("--hidden")) {
@@ -100,7 +102,7 @@ bert::BertConfig model_config(const cli::Args& args, int64_t vocab_size) {
 // chosen from the step count later).
 bert::TrainConfig train_config_from(const cli::Args& args) {
   bert::TrainConfig cfg;
-  cfg.objective = bert::parse_objective(args.get("--objective", "mlm"));
+  cfg.objective = cli::parse_value(args, "--objective", "mlm", [](const std::string& s) { return bert::parse_objective(s); });
   cfg.out_dir = args.get("--out", default_run_name());
   cfg.seq_len = args.get_int("--seq-len", 64, 8, 4096);
   cfg.batch_size = args.get_int("--batch-size", 32, 1, 65536);
@@ -194,7 +196,8 @@ int run(int argc, char** argv) {
   if (args.flag("--pack") && args.get("--objective") == "clm")
     throw cli::UsageError("--pack: packing is for the masked objectives (mlm, mlm+nsp); clm blocks are full already");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
-  nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
+  nn::kernels::set_gemm_precision(
+      cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
   cli::stop_on_signals();
 
   bert::TrainConfig cfg;
@@ -228,6 +231,10 @@ int run(int argc, char** argv) {
     if (synthetic && (args.has("--corpus") || args.has("--vocab") || args.has("--eval-file")))
       throw cli::UsageError("--synthetic trains on random ids: it takes no --corpus, --vocab or --eval-file");
     int64_t vocab_size = args.get_int("--vocab-size", synthetic ? 30522 : 8000, 16, 10000000);
+    // Every option value is checked before the corpus is read (minutes of work for a large one).
+    model_config(args, vocab_size);
+    args.get_int("--steps", 1, 1, int64_t{1} << 40);
+    args.get_int("--epochs", 1, 1, 1000000);
     if (!synthetic) {
       data = bert::CorpusFeed::open(args.all("--corpus"), args.get("--vocab"), vocab_size, cfg, feed_options);
       vocab_size = data->vocab_size();

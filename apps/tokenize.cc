@@ -243,7 +243,10 @@ int run_train(const Args& args) {
     else
       std::fprintf(stderr, "merging: %zu / %zu tokens%s", p.done, p.total, tty ? "\r" : "\n");
   };
-  const std::vector<std::string> vocab = bert::train_wordpiece(bert::corpus_files(args.files), opts);  // directories as pretrain reads them
+  std::vector<std::string> skipped;  // binary files: named, not read
+  const std::vector<std::string> files = bert::corpus_files(args.files, &skipped);  // directories as pretrain reads them
+  for (const std::string& s : skipped) std::fprintf(stderr, "warning: corpus: skipped %s: not a text file\n", s.c_str());
+  const std::vector<std::string> vocab = bert::train_wordpiece(files, opts);
   bert::write_vocab(args.out, vocab);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "%swrote %zu tokens to %s in %.1f s\n", tty ? "\n" : "", vocab.size(),

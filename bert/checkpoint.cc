@@ -1,6 +1,8 @@
 // checkpoint.cc — weight loading/saving by HF names, and checkpoint directories.
 #include "bert/checkpoint.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,6 +12,7 @@
 
 #include "bert/task/registry.h"
 #include "nn/io/atomic_file.h"
+#include "nn/io/read_file.h"
 #include "nn/io/safetensors.h"
 
 namespace bert {
@@ -86,6 +89,11 @@ void load_parameters(nn::Module& model, const std::string& path, std::vector<std
     NN_CHECK(info.shape == p.tensor->shape(), path, ": tensor '", it->second, "' has shape ", info.shape,
              ", the model expects ", p.tensor->shape());
     file.read_f32_into(it->second, p.tensor->data(), p.tensor->numel());
+    // A NaN or infinite weight would only show as NaN outputs: refuse it here, naming the tensor.
+    const float* v = p.tensor->data();
+    const int64_t bad = std::find_if(v, v + p.tensor->numel(), [](float x) { return !std::isfinite(x); }) - v;
+    NN_CHECK(bad == p.tensor->numel(), path, ": tensor '", it->second, "' holds ",
+             std::isnan(v[bad]) ? "NaN" : "an infinity", " at flat index ", bad, " (weights must be finite)");
     used.insert(it->second);
   }
   for (const std::string& n : file.names()) {
@@ -93,6 +101,17 @@ void load_parameters(nn::Module& model, const std::string& path, std::vector<std
     NN_CHECK(ignorable(normalise(n), wanted) || ignorable("bert." + normalise(n), wanted), path,
              ": unexpected tensor '", n, "' (not a parameter of this model)");
   }
+}
+
+// A vocab.txt beside the weights must not hold more tokens than the model has embedding rows (fewer
+// is fine: HF models often round vocab_size up), or its last ids would index past the table.
+void check_vocab_fits(const std::string& dir, const BertConfig& config) {
+  const fs::path vocab = fs::path(dir) / "vocab.txt";
+  if (!fs::exists(vocab)) return;
+  const std::string text = nn::read_file(vocab.string());
+  const int64_t tokens = std::count(text.begin(), text.end(), '\n') + (!text.empty() && text.back() != '\n');
+  NN_CHECK(tokens <= config.vocab_size, vocab.string(), ": ", tokens, " tokens, more than the ", config.vocab_size,
+           " of the model (vocab_size in config.json): the ids past it have no embedding");
 }
 
 }  // namespace
@@ -118,6 +137,7 @@ std::unique_ptr<TaskModel> load_pretrained(const std::string& dir) {
   NN_CHECK(fs::exists(config_path), dir, ": not a model directory (config.json is missing)");
   NN_CHECK(fs::exists(weights_path), dir, ": model.safetensors is missing");
   const BertConfig config = BertConfig::load(config_path);
+  check_vocab_fits(dir, config);
   std::unique_ptr<TaskModel> model;
   try {
     model = make_task_model(architecture_of(config), config, 0);
@@ -134,8 +154,13 @@ TaskModelFromCheckpoint load_pretrained_as(const std::string& dir, const std::st
   NN_CHECK(fs::is_directory(dir), dir, ": no such model directory");
   const std::string weights_path = (fs::path(dir) / "model.safetensors").string();
   NN_CHECK(fs::exists(weights_path), dir, ": model.safetensors is missing");
+  check_vocab_fits(dir, config);
   TaskModelFromCheckpoint out;
-  out.model = make_task_model(architecture, config, seed);
+  try {
+    out.model = make_task_model(architecture, config, seed);
+  } catch (const nn::Error& e) {
+    nn::fail(dir, ": ", e.what());
+  }
   out.initialised = load_matching_weights(*out.model, weights_path);
   for (const std::string& name : out.initialised)
     NN_CHECK(name.rfind("bert.", 0) != 0 || name.rfind("bert.pooler.", 0) == 0, weights_path,

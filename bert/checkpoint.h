@@ -17,7 +17,8 @@
 
 namespace bert {
 
-// Loads every parameter of `model` from a safetensors file (F32, BF16 or F16 stored).
+// Loads every parameter of `model` from a safetensors file (F32, BF16 or F16 stored); a NaN or
+// infinite value is an error naming the tensor.
 void load_weights(nn::Module& model, const std::string& path);
 // Loads the parameters of `model` that the file has and returns the names of those it lacks (they
 // keep their values); everything else is checked as load_weights checks it.
@@ -26,7 +27,8 @@ std::vector<std::string> load_matching_weights(nn::Module& model, const std::str
 void save_weights(const nn::Module& model, const std::string& path, bool bf16 = false);
 
 // Loads config.json and model.safetensors of `dir` into the model its "architectures" names (the
-// registry, bert/task/registry.h), in eval mode. Errors name the directory and the file.
+// registry, bert/task/registry.h), in eval mode. Errors name the directory and the file; a vocab.txt
+// there with more tokens than the config's vocab_size is one.
 std::unique_ptr<TaskModel> load_pretrained(const std::string& dir);
 // A model of class `architecture` (e.g. BertForSequenceClassification) built from `config` (the
 // checkpoint's config with the task's fields set, e.g. id2label), with every weight the checkpoint

@@ -70,7 +70,7 @@ class CorpusBuilder {
   LoadedCorpus finish();
 
  private:
-  std::string clean_line(std::string line);
+  std::string clean_line(std::string line, const std::string& path, size_t line_number);
   void add_line(std::string line, bool prose);
   void end_document();
   void flush();
@@ -84,11 +84,11 @@ class CorpusBuilder {
   size_t pending_bytes_ = 0;
 };
 
-std::string CorpusBuilder::clean_line(std::string line) {
+std::string CorpusBuilder::clean_line(std::string line, const std::string& path, size_t line_number) {
   out_.stats.bytes += line.size() + 1;
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (is_valid_utf8(line)) return line;
-  ++out_.stats.invalid_utf8_lines;
+  if (out_.stats.invalid_utf8_lines++ == 0) out_.stats.first_invalid_utf8 = path + ":" + std::to_string(line_number);
   return sanitize_utf8(line);
 }
 
@@ -113,8 +113,9 @@ void CorpusBuilder::read_file(const std::string& path) {
   std::vector<std::string> head;
   size_t non_empty = 0;
   std::string line;
+  size_t line_number = 0;
   while (non_empty < kDetectLines && std::getline(in, line)) {
-    head.push_back(clean_line(std::move(line)));
+    head.push_back(clean_line(std::move(line), path, ++line_number));
     if (!is_blank(head.back())) ++non_empty;
   }
   CorpusFormat format = options_.format;
@@ -128,7 +129,7 @@ void CorpusBuilder::read_file(const std::string& path) {
   ++out_.stats.files;
   ++(prose ? out_.stats.prose_files : out_.stats.google_files);
   for (auto& l : head) add_line(std::move(l), prose);
-  while (std::getline(in, line)) add_line(clean_line(std::move(line)), prose);
+  while (std::getline(in, line)) add_line(clean_line(std::move(line), path, ++line_number), prose);
   if (in.bad()) nn::fail("corpus: cannot read '", path, "': read error");
   end_document();  // documents never span files
 }
@@ -232,22 +233,51 @@ std::span<const int32_t> Corpus::document_tokens(size_t d) const {
   return {tokens_.data() + b, e - b};
 }
 
-std::vector<std::string> corpus_files(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
+std::string binary_reason(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) nn::fail("corpus: cannot read '", path, "': ", std::strerror(errno));
+  std::string head(64 * 1024, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (const size_t nul = head.find('\0'); nul != std::string::npos)
+    return "a NUL byte at offset " + std::to_string(nul);
+  // C0 controls other than the whitespace ones (tab, newline, vertical tab, form feed, return) and
+  // DEL: text has next to none, random bytes about 11%.
+  const auto control = std::count_if(head.begin(), head.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return (c < 0x20 && (c < 0x09 || c > 0x0D)) || c == 0x7F;
+  });
+  if (control * 20 > static_cast<ptrdiff_t>(head.size()))
+    return std::to_string(control * 100 / static_cast<ptrdiff_t>(head.size())) + "% control characters";
+  return "";
+}
+
+std::vector<std::string> corpus_files(const std::vector<std::string>& paths, std::vector<std::string>* skipped) {
+  std::vector<std::string> files, binary;
   for (const auto& path : paths) {
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (ec || !fs::exists(status))
       nn::fail("corpus: cannot read '", path, "': ",
                ec ? ec.message() : std::string("no such file or directory"));
-    if (!fs::is_directory(status)) {
-      files.push_back(path);
-      continue;
+    std::vector<std::string> found{path};
+    if (fs::is_directory(status)) {
+      found = directory_files(path);
+      NN_CHECK(!found.empty(), "corpus: directory '", path, "' contains no files");
     }
-    auto found = directory_files(path);
-    NN_CHECK(!found.empty(), "corpus: directory '", path, "' contains no files");
-    files.insert(files.end(), found.begin(), found.end());
+    for (std::string& file : found) {
+      const std::string why = binary_reason(file);
+      if (why.empty()) files.push_back(std::move(file));
+      else binary.push_back("'" + file + "' (" + why + ")");
+    }
   }
+  if (files.empty()) {
+    std::string names;
+    for (const std::string& b : binary) names += (names.empty() ? "" : ", ") + b;
+    if (binary.size() == 1) nn::fail("corpus: ", names, " is not a text file; give text, one sentence per line");
+    nn::fail("corpus: none of the ", binary.size(), " files is text: ", names);
+  }
+  if (skipped) *skipped = std::move(binary);
   return files;
 }
 
@@ -265,8 +295,10 @@ LoadedCorpus load_corpus(const std::vector<std::string>& paths, const Tokenizer&
            "corpus: eval fraction ", options.eval_fraction, " is not in [0, 1)");
   NN_CHECK(!paths.empty(), "corpus: no paths given");
   CorpusBuilder builder(tokenizer, options);
-  for (const auto& file : corpus_files(paths)) builder.read_file(file);
+  std::vector<std::string> skipped;
+  for (const auto& file : corpus_files(paths, &skipped)) builder.read_file(file);
   LoadedCorpus corpus = builder.finish();
+  corpus.stats.skipped_files = std::move(skipped);
   if (corpus.stats.sentences == 0) {
     std::string names;
     for (const auto& p : paths) names += (names.empty() ? "'" : ", '") + p + "'";

@@ -20,6 +20,10 @@
 //
 // Directories are read recursively; regular files only, hidden files and directories (names
 // starting with '.') skipped, paths sorted so the document order is the same on every machine.
+// Binary files (binary_reason: a NUL byte, or more than 5% control characters, in the first 64 KiB)
+// are skipped and named in CorpusStats::skipped_files when text files remain, refused when none do.
+// Text that is not valid UTF-8 (Latin-1, say) is read with the bad bytes replaced, counted and named
+// in the stats (the caller warns).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +52,8 @@ struct CorpusStats {
   size_t files = 0, google_files = 0, prose_files = 0;
   size_t bytes = 0;               // text read
   size_t invalid_utf8_lines = 0;  // lines whose invalid UTF-8 was replaced by U+FFFD
+  std::string first_invalid_utf8;  // "path:line" of the first such line
+  std::vector<std::string> skipped_files;  // binary files left out: "'path' (reason)"
   size_t documents = 0, sentences = 0, tokens = 0;  // over train + eval
   size_t eval_documents = 0;
 };
@@ -81,9 +87,16 @@ struct LoadedCorpus {
   CorpusStats stats;
 };
 
-// The files a list of paths names: files as given, directories expanded (see the header comment).
-// Throws nn::Error naming the path when it does not exist or a directory holds no files.
-std::vector<std::string> corpus_files(const std::vector<std::string>& paths);
+// Why the file at `path` is not text ("a NUL byte at offset N", "N% control characters", looking
+// at its first 64 KiB), or "" when it looks like text; throws nn::Error naming it when unreadable.
+std::string binary_reason(const std::string& path);
+
+// The text files a list of paths names: files as given, directories expanded (see the header
+// comment), binary files left out and, when `skipped` is not null, listed there as "'path' (reason)".
+// Throws nn::Error naming the path when it does not exist or a directory holds no files, and naming
+// the binary files when no text file remains.
+std::vector<std::string> corpus_files(const std::vector<std::string>& paths,
+                                      std::vector<std::string>* skipped = nullptr);
 
 // Format of a file from its first non-empty lines (the rule in the header comment).
 CorpusFormat detect_format(std::span<const std::string> lines);

@@ -99,8 +99,11 @@ std::string objective_name(Objective objective) {
 
 MaskingVocab MaskingVocab::from_vocab(const Vocab& vocab) {
   const auto& sp = vocab.specials();
-  NN_CHECK(sp.cls >= 0 && sp.sep >= 0 && sp.mask >= 0 && sp.pad >= 0, "pretraining data: ",
-           vocab.source(), " lacks one of [PAD] [CLS] [SEP] [MASK]");
+  std::string missing;
+  for (const auto& [id, name] : {std::pair{sp.pad, "[PAD]"}, {sp.cls, "[CLS]"}, {sp.sep, "[SEP]"}, {sp.mask, "[MASK]"}})
+    if (id < 0) missing += std::string(missing.empty() ? "" : " ") + name;
+  NN_CHECK(missing.empty(), vocab.source(), ": the vocabulary has no ", missing,
+           " (pretraining data needs [PAD] [CLS] [SEP] [MASK])");
   MaskingVocab v;
   v.cls = sp.cls;
   v.sep = sp.sep;

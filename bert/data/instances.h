@@ -62,7 +62,8 @@ struct MaskingVocab {
   int32_t size = 0;
   std::vector<bool> continues_word;  // id → the token starts with "##"
 
-  // From a vocabulary; throws nn::Error when [CLS], [SEP], [MASK] or [PAD] is missing.
+  // From a vocabulary; throws nn::Error naming the vocabulary and the missing ones when [CLS], [SEP],
+  // [MASK] or [PAD] is missing.
   static MaskingVocab from_vocab(const Vocab& vocab);
 };
 

@@ -15,6 +15,8 @@ std::vector<MaskPrediction> fill_mask(const TaskModel& model, const Tokenizer& t
   NN_CHECK(!as_causal_lm(model),
            "fill-mask needs a masked-LM model; this checkpoint is a causal BertLMHeadModel");
   NN_CHECK(top_k >= 1, "fill-mask: top-k must be at least 1, got ", top_k);
+  NN_CHECK(tokenizer.specials().mask >= 0, tokenizer.vocab().source(),
+           ": the vocabulary has no [MASK] token, so no position can be marked for fill-mask");
   const Encoding enc = tokenizer.encode_single(prompt);
   const int64_t T = static_cast<int64_t>(enc.size());
   NN_CHECK(T <= model.config().max_position_embeddings, "fill-mask: the prompt is ", T,

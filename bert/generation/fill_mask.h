@@ -21,8 +21,8 @@ struct MaskPrediction {
 };
 
 // Predicts every [MASK] of `prompt` with a masked-LM model (BertForPreTraining or
-// BertForMaskedLM). Throws nn::Error when the prompt has no [MASK], is longer than the model's
-// positions, or the model is causal.
+// BertForMaskedLM). Throws nn::Error when the vocabulary (naming it) or the prompt has no [MASK],
+// the prompt is longer than the model's positions, or the model is causal.
 std::vector<MaskPrediction> fill_mask(const TaskModel& model, const Tokenizer& tokenizer,
                                       const std::string& prompt, int top_k);
 

@@ -57,6 +57,8 @@ GibbsResult gibbs_generate(const TaskModel& model, const Tokenizer& tokenizer, c
   NN_CHECK(o.length >= 1, "Gibbs: length must be at least 1, got ", o.length);
   NN_CHECK(o.iterations >= 0, "Gibbs: iterations must be ≥ 0, got ", o.iterations);
   const SpecialIds& sp = tokenizer.specials();
+  NN_CHECK(sp.mask >= 0, tokenizer.vocab().source(),
+           ": the vocabulary has no [MASK] token, which Gibbs generation writes into every position it redraws");
   GibbsResult r;
   r.sequence.push_back(sp.cls);
   for (int32_t id : tokenizer.encode(prompt)) r.sequence.push_back(id);

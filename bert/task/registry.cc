@@ -6,6 +6,7 @@
 
 #include "bert/model/classification.h"
 #include "bert/model/task_models.h"
+#include "bert/task/memory_check.h"
 #include "core/error.h"
 
 namespace bert {
@@ -38,8 +39,11 @@ std::vector<std::string> registered_architectures() {
 }
 
 std::unique_ptr<TaskModel> make_task_model(const std::string& architecture, const BertConfig& config, uint64_t seed) {
-  for (const auto& [name, make] : table())
-    if (name == architecture) return make(config, seed);
+  for (const auto& [name, make] : table()) {
+    if (name != architecture) continue;
+    check_model_fits_memory(config, architecture, kInferenceBytesPerParameter);  // before allocating
+    return make(config, seed);
+  }
   std::string known;
   for (const auto& [name, f] : table()) known += (known.empty() ? "" : ", ") + name;
   nn::fail("architecture '", architecture, "' is not supported (supported: ", known, ")");

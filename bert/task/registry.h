@@ -12,7 +12,8 @@
 namespace bert {
 
 // A freshly initialised model of class `architecture` (normal(0, initializer_range) weights from
-// `seed`); throws nn::Error naming the architecture and the supported ones when it is unknown.
+// `seed`); throws nn::Error naming the architecture and the supported ones when it is unknown, and
+// before allocating anything when its fp32 weights would not fit in memory (bert/task/memory_check.h).
 std::unique_ptr<TaskModel> make_task_model(const std::string& architecture, const BertConfig& config, uint64_t seed);
 
 // The class a config names: the first of "architectures"; with none named, BertLMHeadModel when

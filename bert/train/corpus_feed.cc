@@ -126,8 +126,11 @@ std::unique_ptr<CorpusFeed> build(const TrainConfig& cfg) {
   std::fprintf(stderr, "corpus: %zu files, %.1f MB, %zu documents (%zu held out), %zu sentences, %zu tokens%s\n",
                s.files, static_cast<double>(s.bytes) / 1e6, s.documents, s.eval_documents, s.sentences, s.tokens,
                s.invalid_utf8_lines ? " (invalid UTF-8 replaced)" : "");
+  for (const std::string& skipped : s.skipped_files)
+    std::fprintf(stderr, "warning: corpus: skipped %s: not a text file\n", skipped.c_str());
   if (s.invalid_utf8_lines)
-    std::fprintf(stderr, "warning: %zu lines had invalid UTF-8; the bad bytes were replaced\n", s.invalid_utf8_lines);
+    std::fprintf(stderr, "warning: corpus: invalid UTF-8 replaced by U+FFFD in %zu line(s), the first at %s\n",
+                 s.invalid_utf8_lines, s.first_invalid_utf8.c_str());
   return std::make_unique<StreamFeed>(std::move(tokenizer), std::move(corpus), stream_options(cfg), eval_chars);
 }
 
@@ -175,6 +178,7 @@ std::unique_ptr<CorpusFeed> CorpusFeed::open(const std::vector<std::string>& pat
     write_vocab(cfg.vocab_path, train_wordpiece(std::span<const std::string>(files), to));
   } else {
     NN_CHECK(fs::is_regular_file(vocab_path), vocab_path, ": no such vocabulary file");
+    MaskingVocab::from_vocab(Tokenizer::load(vocab_path).vocab());  // errors name the user's file, not the run's copy
     cfg.vocab_path = run_dir::adopt_vocab(cfg.out_dir, vocab_path);  // the user's file may change later
   }
   cfg.data_options = options;

@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "bert/checkpoint.h"
+#include "bert/task/memory_check.h"
 #include "bert/train/run_dir.h"
 #include "core/autograd.h"
 #include "core/bf16_weights.h"
@@ -52,6 +53,8 @@ Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
   NN_CHECK(config_.total_steps >= 1 || (config_.total_steps == 0 && config_.max_minutes > 0),
            "trainer: give a step count of at least 1, or a time budget (max_minutes) to fix it");
   NN_CHECK(feed_.next, "trainer: the data feed has no training stream");
+  // Gradients and AdamW moments are allocated below: refuse first when they cannot fit.
+  check_model_fits_memory(model_.config(), model_.architecture(), kTrainingBytesPerParameter);
   // Until a time budget's step count is fixed, the schedule runs as if the end were far away, and
   // an automatic warmup (−1) ramps as if over 1000 steps (it becomes 10% of the count, at most 1000,
   // once the count is fixed, so the rate keeps rising through the switch).

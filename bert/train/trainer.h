@@ -57,7 +57,8 @@ struct TrainSummary {
 // (SIGINT) after the current step, and a clear stop on NaN/inf.
 class Trainer {
  public:
-  // `model` is freshly initialised or loaded; it must outlive the trainer.
+  // `model` is freshly initialised or loaded; it must outlive the trainer. Throws nn::Error before
+  // allocating gradients and optimizer state when training it would not fit in memory.
   Trainer(TaskModel& model, TrainConfig config, DataFeed feed);
   ~Trainer();
   // Restores weights, optimizer, step, data position and metrics from a checkpoint directory, or

@@ -169,6 +169,32 @@ TEST_CASE("corpus: chunked parallel tokenization gives the same corpus", "[data]
   CHECK(contents(a.train) == contents(b.train));
 }
 
+TEST_CASE("corpus: binary files are skipped by name, refused when nothing else is left", "[data][corpus]") {
+  const auto tok = test::tiny_tokenizer();
+  const auto dir = temp_dir("binary");
+  const auto text = write_text(dir / "a.txt", "The cat sat.\n");
+  const auto nul = write_text(dir / "b.bin", std::string("The cat\0sat.\n", 14));
+  std::string controls = "The dog ran.\n";
+  for (int i = 0; i < 4; ++i) controls += "\x01\x02";  // 8 of 21 bytes: control characters
+  const auto ctl = write_text(dir / "c.bin", controls);
+  const auto latin1 = write_text(dir / "d.txt", "The caf\xe9 sat.\n");  // not UTF-8, but text
+  CHECK(binary_reason(text).empty());
+  CHECK(binary_reason(latin1).empty());
+  CHECK(binary_reason(nul) == "a NUL byte at offset 7");
+  CHECK(binary_reason(ctl) == "38% control characters");
+  std::vector<std::string> skipped;
+  CHECK(corpus_files({dir.string()}, &skipped) == std::vector<std::string>{text, latin1});
+  CHECK(skipped == std::vector<std::string>{"'" + nul + "' (a NUL byte at offset 7)", "'" + ctl + "' (38% control characters)"});
+  const auto loaded = load_corpus({dir.string()}, tok);
+  CHECK(loaded.stats.files == 2);
+  CHECK(loaded.stats.skipped_files == skipped);
+  CHECK(loaded.stats.invalid_utf8_lines == 1);
+  CHECK(loaded.stats.first_invalid_utf8 == latin1 + ":1");
+  CHECK_THAT(error_of([&] { load_corpus({nul}, tok); }),
+             Contains("corpus: '" + nul + "' (a NUL byte at offset 7) is not a text file"));
+  CHECK_THAT(error_of([&] { corpus_files({nul, ctl}); }), Contains("corpus: none of the 2 files is text: '" + nul));
+}
+
 TEST_CASE("corpus: errors name the path", "[data][corpus]") {
   const auto tok = test::tiny_tokenizer();
   const auto dir = temp_dir("errors");

@@ -344,5 +344,5 @@ TEST_CASE("instances: bad options and names", "[data][instances]") {
   CHECK(parse_objective("mlm+nsp") == Objective::mlm_nsp);
   CHECK(objective_name(parse_objective("clm")) == "clm");
   CHECK_THROWS_WITH(parse_objective("gpt"), Contains("unknown objective 'gpt'"));
-  CHECK_THROWS_WITH(MaskingVocab::from_vocab(Vocab({"[UNK]", "[CLS]", "[SEP]"})), Contains("lacks"));
+  CHECK_THROWS_WITH(MaskingVocab::from_vocab(Vocab({"[UNK]", "[CLS]", "[SEP]"})), Contains("vocabulary: the vocabulary has no [PAD] [MASK]"));
 }
