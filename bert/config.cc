@@ -1,7 +1,9 @@
 // config.cc — BertConfig JSON (nlohmann) and presets.
 #include "bert/config.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "core/error.h"
 #include "nn/io/atomic_file.h"
@@ -57,6 +59,14 @@ BertConfig BertConfig::from_json(const std::string& text) {
   BertConfig c;
   auto get = [&](const char* key, auto& field) {
     if (!j.contains(key) || j[key].is_null()) return;
+    // nlohmann casts a JSON float to an integer field, undefined behaviour beyond its range.
+    using Field = std::decay_t<decltype(field)>;
+    if constexpr (std::is_integral_v<Field> && !std::is_same_v<Field, bool>)
+      if (j[key].is_number_float()) {
+        const double v = j[key].get<double>();
+        NN_CHECK(v == std::trunc(v) && v >= -0x1p63 && v < 0x1p63, "config: field '", key,
+                 "' must be an integer, got ", j[key].dump());
+      }
     try {
       j[key].get_to(field);
     } catch (const json::exception&) {
@@ -113,7 +123,9 @@ BertConfig BertConfig::from_json(const std::string& text) {
       const bool ok = id.is_number_integer() && id.get<int64_t>() >= 0 &&
                       id.get<int64_t>() < static_cast<int64_t>(c.id2label.size()) &&
                       c.id2label[static_cast<size_t>(id.get<int64_t>())] == label;
-      NN_CHECK(ok, "config: label2id[\"", label, "\"] = ", id.dump(), " does not match id2label");
+      // (an array or object is named by its type: printing a deeply nested one would recurse)
+      NN_CHECK(ok, "config: label2id[\"", label, "\"] = ", id.is_primitive() ? id.dump() : id.type_name(),
+               " does not match id2label");
     }
   }
   c.validate();

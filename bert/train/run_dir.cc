@@ -30,6 +30,24 @@ std::vector<std::pair<int64_t, fs::path>> checkpoints(const std::string& run_dir
   std::sort(all.begin(), all.end());
   return all;
 }
+
+// Throws unless j is what a trainer state can be: nested at most 16 deep (copies and conversions
+// of nlohmann values recurse) and with every float within int64's range (nlohmann casts a float
+// read into an integer field, undefined behaviour beyond it). Iterative: j may be deep.
+void check_state_json(const json& j, const std::string& path) {
+  std::vector<std::pair<const json*, int>> todo{{&j, 0}};
+  while (!todo.empty()) {
+    const auto [v, depth] = todo.back();
+    todo.pop_back();
+    NN_CHECK(depth <= 16, path, ": invalid trainer state: nested too deeply");
+    if (v->is_number_float()) {
+      const double d = v->get<double>();
+      NN_CHECK(d >= -0x1p63 && d < 0x1p63, path, ": invalid trainer state: number ", d, " out of range");
+    }
+    if (v->is_structured())
+      for (const json& child : *v) todo.emplace_back(&child, depth + 1);
+  }
+}
 }  // namespace
 
 std::string checkpoint_name(int64_t step) { return kPrefix + std::to_string(step); }
@@ -95,6 +113,7 @@ TrainerState read_state(const std::string& checkpoint_dir) {
   const std::string path = (fs::path(checkpoint_dir) / kStateFile).string();
   const json j = json::parse(nn::read_file(path), nullptr, false);
   NN_CHECK(!j.is_discarded() && j.is_object(), path, ": invalid JSON");
+  check_state_json(j, path);
   TrainerState s;
   try {
     j.at("step").get_to(s.step);
@@ -108,6 +127,7 @@ TrainerState read_state(const std::string& checkpoint_dir) {
     // before length grouping had none (off).
     if (config.contains("data_options") && config["data_options"].is_string()) {
       json options = json::parse(config["data_options"].get<std::string>());
+      check_state_json(options, path);
       if (!options.contains("group_by_length")) options["group_by_length"] = 0;
       config["data_options"] = options;
     }

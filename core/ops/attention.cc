@@ -131,7 +131,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
     // dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·K/√D, dK = dSᵀ·Q/√D (derivation in
     // kernels/attention.cc, attention_backward). The kept probs are P, before dropout.
     record(out, "attention", {q, k, v},
-           [dims, qd, lq, kd, lk, vd, lv, od = out.detach(), lo, lse, probs, mask, seg,
+           [dims, qd = qd, lq = lq, kd = kd, lk = lk, vd = vd, lv = lv, od = out.detach(), lo, lse, probs, mask, seg,
             need = std::vector<bool>{q.requires_grad(), k.requires_grad(), v.requires_grad()}](
                const Tensor& gy) {
              const auto [g, lg] = kernel_input(gy);

@@ -24,6 +24,7 @@ using json = nlohmann::json;
 
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementation's limit
 constexpr std::string_view kMetadataKey = "__metadata__";
+constexpr int kMaxDepth = 64;  // JSON nesting accepted in a header
 
 // Bytes per element of a safetensors dtype name; 0 for a name the format does not define.
 uint64_t dtype_bytes(std::string_view dtype) {
@@ -49,6 +50,9 @@ json parse_json(const std::string& path, const char* text, uint64_t size) {
   std::vector<std::set<std::string>> keys;  // keys seen, one set per open object
   std::string tensor;                       // the top-level key being parsed
   auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
+    // A header is 3 levels deep; deeper nesting is refused before anything recurses over it
+    // (printing a value in an error message does).
+    if (depth > kMaxDepth) fail(path, ": header is nested more than ", kMaxDepth, " levels deep");
     if (event == json::parse_event_t::object_start) keys.emplace_back();
     if (event == json::parse_event_t::object_end) keys.pop_back();
     if (event != json::parse_event_t::key) return true;

@@ -287,6 +287,17 @@ TEST_CASE("malformed JSON headers are rejected", "[safetensors]") {
   CHECK(open_raw(dir, "{}      ", "").names().empty());
 }
 
+TEST_CASE("a header nested deeper than 64 levels is refused before anything recurses", "[safetensors]") {
+  TempDir dir;
+  // Found by fuzzing: printing a shape nested a million deep in the error message overflowed the stack.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  REQUIRE_THROWS_WITH(open_raw(dir, R"({"a": {"dtype": "F32", "shape": )" + deep + R"(, "data_offsets": [0, 0]}})", ""),
+                      Contains("header is nested more than 64 levels deep"));
+  const std::string ok = std::string(60, '[') + std::string(60, ']');
+  REQUIRE_THROWS_WITH(open_raw(dir, R"({"__metadata__": {"k": )" + ok + "}}", ""),
+                      Contains("'__metadata__' value of 'k' is not a string"));
+}
+
 TEST_CASE("entries with bad dtype, shape or offsets are rejected", "[safetensors]") {
   TempDir dir;
   REQUIRE_THROWS_WITH(

@@ -52,6 +52,19 @@ Tensor logits_of(const nn::Module& m, const Tensor& ids) {
 
 }  // namespace
 
+TEST_CASE("config.json: integer fields refuse floats they cannot hold; deep values are not printed", "[config]") {
+  using Catch::Matchers::Contains;
+  // Found by fuzzing: nlohmann's cast of 4.6e42 to int64 was undefined behaviour.
+  REQUIRE_THROWS_WITH(BertConfig::from_json(R"({"intermediate_size": 4.6e42})"),
+                      Contains("config: field 'intermediate_size' must be an integer, got 4.6e+42"));
+  REQUIRE_THROWS_WITH(BertConfig::from_json(R"({"hidden_size": 128.5})"),
+                      Contains("field 'hidden_size' must be an integer"));
+  CHECK(BertConfig::from_json(R"({"hidden_size": 256.0, "num_attention_heads": 4})").hidden_size == 256);
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  REQUIRE_THROWS_WITH(BertConfig::from_json(R"({"id2label": {"0": "a"}, "label2id": {"a": )" + deep + "}}"),
+                      Contains("label2id[\"a\"] = array does not match id2label"));
+}
+
 TEST_CASE("save_pretrained then load_pretrained gives identical outputs", "[checkpoint]") {
   TempDir dir;
   const BertConfig config = BertConfig::load(fixture("pretraining") + "/config.json");

@@ -151,6 +151,24 @@ TEST_CASE("pretraining overfits a small corpus (MLM accuracy above 0.9)", "[trai
   CHECK(fs::exists(dir.path / "run" / "model.safetensors"));
 }
 
+TEST_CASE("read_state refuses floats out of int64's range and deep nesting", "[trainer]") {
+  using Catch::Matchers::Contains;
+  TempDir dir;
+  const fs::path ckpt = dir.path / "checkpoint-1";
+  fs::create_directories(ckpt);
+  auto state_with = [&](const std::string& text) {
+    std::ofstream(ckpt / "trainer_state.json") << text;
+    return run_dir::read_state(ckpt.string());
+  };
+  // nlohmann's cast of such a float into an int64 field was undefined behaviour (fuzz_trainer_state).
+  REQUIRE_THROWS_WITH(state_with(R"({"step": 1e300, "train_config": {}})"), Contains("out of range"));
+  REQUIRE_THROWS_WITH(state_with(R"({"step": 1, "train_config": {"batch_size": -1e19}})"), Contains("out of range"));
+  REQUIRE_THROWS_WITH(state_with(R"({"step": 1, "train_config": {"corpus": )" + std::string(100000, '[') +
+                                 std::string(100000, ']') + "}}"),
+                      Contains("nested too deeply"));
+  CHECK(state_with(R"({"step": 2, "train_config": {}})").step == 2);
+}
+
 TEST_CASE("leftovers of an interrupted save are removed and never resumed from", "[trainer]") {
   TempDir dir;
   const BertConfig c = small_config(60);
