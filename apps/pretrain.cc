@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/cli.h"
+#include "apps/ranks.h"
 #include "apps/train_progress.h"
 #include "bert/checkpoint.h"
 #include "bert/train/corpus_feed.h"
@@ -195,6 +196,7 @@ int run(int argc, char** argv) {
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
   nn::kernels::set_gemm_precision(nn::kernels::parse_gemm_precision(args.get("--precision", "fp32")));
   cli::stop_on_signals();
+  cli::join_ranks(args.has("--threads"));  // under mpirun: rank 0 speaks, each rank its share of the cores
 
   bert::TrainConfig cfg;
   std::unique_ptr<bert::TaskModel> model;
