@@ -68,6 +68,10 @@ void DataParallel::after_backward(int64_t micro) {
   if (!first) nn::kernels::add_inplace(flat_.grads.data(), kept_.data(), flat_.grads.numel());
 }
 
+void DataParallel::wait_for_root() {
+  if (distributed()) comm_.barrier_within(50 * nn::dist::timeout());
+}
+
 void DataParallel::sum(std::vector<double>& values) {
   if (!distributed()) return;
   // Every rank must send the same count (the same statistics): checked before the sum.

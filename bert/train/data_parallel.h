@@ -57,6 +57,9 @@ class DataParallel {
   // After that backward: adds the kept sum back (one process), or on the last micro-batch waits for
   // the buckets (several ranks: the gradients are then the sums over every rank's micro-batches).
   void after_backward(int64_t micro);
+  // All ranks wait here while rank 0 alone evaluates or saves (up to 50× the collective timeout:
+  // such work may take longer than any one collective should).
+  void wait_for_root();
   // values[i] ← Σ over ranks (fp64; the step's loss, counts, statistics, flags).
   void sum(std::vector<double>& values);
   // Seconds ranks spent blocked on gradient allreduces so far.

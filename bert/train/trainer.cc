@@ -321,7 +321,10 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       if (root) log(r, evaluate_now, seconds_since(t0), *metrics, summary, on_progress);
       else window_ = Window{std::chrono::steady_clock::now()};
     }
-    if (config_.save_every > 0 && step_ % config_.save_every == 0 && !last && root) {
+    const bool save_now = config_.save_every > 0 && step_ % config_.save_every == 0 && !last;
+    // Several ranks: the others wait (longer than a collective may) while rank 0 evaluates or saves.
+    const bool root_alone = (evaluate_now && !feed_.eval.empty()) || save_now;
+    if (save_now && root) {
       elapsed_before_ += seconds_since(t0);
       save_checkpoint();
       elapsed_before_ -= seconds_since(t0);
@@ -331,6 +334,7 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       sv.path = (fs::path(config_.out_dir) / run_dir::checkpoint_name(step_)).string();
       on_progress(sv);
     }
+    if (root_alone) dp_->wait_for_root();
   }
   elapsed_before_ += seconds_since(t0);
   summary.steps = step_;

@@ -37,7 +37,7 @@ class SingleProcess final : public Communicator {
     if (n > 0 && in != out) std::memmove(out, in, static_cast<size_t>(n) * sizeof(float));
   }
   void reduce_scatter_sum(const float* in, float* out, int64_t n) override { allgather(in, out, n); }
-  void barrier() override {}
+  void barrier_within(double) override {}
   [[noreturn]] void abort(const std::string& message, int code) override {
     std::fflush(stdout);
     dprintf(error_fd(), "error: %s\n", message.c_str());

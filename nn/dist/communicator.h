@@ -46,6 +46,9 @@ class Handle {
 
 enum class Op { Sum, Max, Min };
 
+// Seconds a collective may wait before the job is aborted (NNBERT_DIST_TIMEOUT, default 600).
+double timeout();
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -77,7 +80,9 @@ class Communicator {
   // out[0..n) ← Σ over ranks of their in[rank()·n .. (rank()+1)·n); in holds size()·n floats.
   virtual void reduce_scatter_sum(const float* in, float* out, int64_t n) = 0;
   // Returns once every rank has called it.
-  virtual void barrier() = 0;
+  void barrier() { barrier_within(timeout()); }
+  // The same, waiting up to `seconds` (e.g. while rank 0 alone evaluates or saves).
+  virtual void barrier_within(double seconds) = 0;
   // Lets non-blocking operations in flight advance (MPI progresses only inside MPI calls).
   virtual void progress() {}
   // Prints "error: rank R: message" and ends every rank of the run with `code` (never returns).
@@ -93,8 +98,6 @@ std::unique_ptr<Communicator> make_single_process();
 bool mpi_built();
 // True when an MPI launcher started this process (its environment says so).
 bool launched_by_mpi();
-// Seconds a collective may wait before the job is aborted (NNBERT_DIST_TIMEOUT, default 600).
-double timeout();
 // Sets the collective timeout in seconds (> 0).
 void set_timeout(double seconds);
 // Where abort() writes its message (default 2, stderr; a rank whose stderr is silenced passes a

@@ -39,9 +39,9 @@ int count_of(int64_t n, const char* what) {
 // Polls `req` until it completes; past timeout() aborts every rank naming the collective. Spins
 // (yielding the core) for the first millisecond, then sleeps 50 µs between tests so a waiting
 // rank leaves the core to the compute threads.
-void wait_request(MPI_Request& req, const char* what, int64_t n) {
+void wait_request(MPI_Request& req, const char* what, int64_t n, double limit_s = timeout()) {
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout()));
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit_s));
   for (int polls = 0;; ++polls) {
     int done = 0;
     MPI_Test(&req, &done, MPI_STATUS_IGNORE);
@@ -49,7 +49,7 @@ void wait_request(MPI_Request& req, const char* what, int64_t n) {
     const auto now = Clock::now();
     if (now > deadline)
       abort_job(std::string(what) + " of " + std::to_string(n) + " elements did not complete within " +
-                    std::to_string(timeout()) + " s (another rank died or hangs; NNBERT_DIST_TIMEOUT sets the limit); "
+                    std::to_string(limit_s) + " s (another rank died or hangs; NNBERT_DIST_TIMEOUT sets the limit); "
                     "aborting every rank",
                 3);
     if (now - start < std::chrono::milliseconds(1)) std::this_thread::yield();
@@ -136,10 +136,10 @@ class Mpi final : public Communicator {
     MPI_Ireduce_scatter_block(in, out, count_of(n, "reduce_scatter"), MPI_FLOAT, MPI_SUM, comm_, &req);
     wait_request(req, "reduce_scatter", n);
   }
-  void barrier() override {
+  void barrier_within(double seconds) override {
     MPI_Request req;
     MPI_Ibarrier(comm_, &req);
-    wait_request(req, "barrier", 0);
+    wait_request(req, "barrier", 0, seconds);
   }
   void progress() override {
     // A test on any request drives Open MPI's progress engine (libnbc schedules advance there).
