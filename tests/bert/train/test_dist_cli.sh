@@ -7,22 +7,26 @@
 #  - SIGTERM to one rank stops every rank after the same step and the run is saved once;
 #  - a --grad-accum the ranks cannot share splits every micro-batch's rows instead;
 #  - a corpus run (held-out evaluation on rank 0) ends as on one process.
-# Usage: test_dist_cli.sh MPIRUN_SH PRETRAIN_BINARY COMPARE_SAFETENSORS_PY
+#  - finetune on 2 ranks (--batch-size rows split, the last batch of one row leaving a rank without
+#    any) ends like one process: the first step's loss equal within rounding (no dropout).
+# Usage: test_dist_cli.sh MPIRUN_SH PRETRAIN_BINARY COMPARE_SAFETENSORS_PY FINETUNE_BINARY
 set -u
 MPIRUN=$1
 PRETRAIN=$2
 COMPARE=$3
+FINETUNE=$4
 source "$(dirname "$0")/../../support/cli_check.sh"  # DIR, check, FAILS, CASES
 
 TINY=(--synthetic --model-config tiny --layers 2 --hidden 32 --heads 2 --intermediate 64 --vocab-size 300
       --seq-len 16 --batch-size 4 --lr 3e-3 --warmup-steps 2 --dropout 0.1 --seed 7 --log-every 1
       --eval-every 0 --save-every 0 --threads 1)
-# run NAME RANKS ARGS… — pretrain on RANKS ranks (0: no mpirun); sets RC and LOG.
+# run NAME RANKS [FINETUNE] ARGS… — pretrain (or finetune) on RANKS ranks (0: no mpirun); sets RC and LOG.
 run() {
-  local name=$1 ranks=$2
+  local name=$1 ranks=$2 app=$PRETRAIN
   shift 2
-  if [ "$ranks" -eq 0 ]; then "$PRETRAIN" "$@" >"$DIR/$name.log" 2>&1
-  else "$MPIRUN" "$ranks" "$PRETRAIN" "$@" >"$DIR/$name.log" 2>&1; fi
+  if [ "${1:-}" = "$FINETUNE" ]; then app=$FINETUNE; shift; fi
+  if [ "$ranks" -eq 0 ]; then "$app" "$@" >"$DIR/$name.log" 2>&1
+  else "$MPIRUN" "$ranks" "$app" "$@" >"$DIR/$name.log" 2>&1; fi
   RC=$?
   LOG=$(cat "$DIR/$name.log")
   [ "$RC" -eq 0 ] || { echo "--- $name (rc $RC):"; tail -20 "$DIR/$name.log"; }
@@ -113,6 +117,25 @@ run c2 2 "${CORPUS[@]}" --out "$DIR/c2"
 check "corpus run on 2 ranks rc" 0 "$RC"
 check "corpus run: the held-out line of one process" "$(grep '^held-out' "$DIR/c1.log")" "$(grep '^held-out' "$DIR/c2.log")"
 check "corpus run: the losses of one process" "$(losses "$DIR/c1")" "$(losses "$DIR/c2")"
+
+# --- finetune from that model on 2 ranks: 13 examples, batches of 4 (the last has 1 row).
+{
+  printf 'sentence\tlabel\n'
+  for i in 1 2 3 4; do
+    printf 'the cat sat on the mat\tpositive\nthe dog ate the bone\tpositive\na bird sang in the tree\tnegative\n'
+  done
+  printf 'the cat sang\tnegative\n'
+} >"$DIR/train.tsv"
+printf 'sentence\tlabel\nthe cat ate the bone\tpositive\na bird sat in the tree\tnegative\n' >"$DIR/dev.tsv"
+FT=(--model "$DIR/c1" --train "$DIR/train.tsv" --eval "$DIR/dev.tsv" --batch-size 4 --lr 1e-3 --log-every 1 --epochs 2 --dropout 0
+    --threads 1)
+run f1 0 "$FINETUNE" "${FT[@]}" --out "$DIR/f1"
+run f2 2 "$FINETUNE" "${FT[@]}" --out "$DIR/f2"
+check "finetune on 2 ranks rc" 0 "$RC"
+check "finetune on 2 ranks: saved once" "1" "$(grep -c '^model saved in' <<<"$LOG")"
+check "finetune on 2 ranks: every step logged once" "8" "$(wc -l <"$DIR/f2/metrics.jsonl")"
+check "finetune on 2 ranks: first loss of one process" "ok" "$(paste <(losses "$DIR/f1") <(losses "$DIR/f2") |
+  awk 'NR == 1 {d = $2 - $4; if (d < 0) d = -d; print (d < 1e-5 * $2) ? "ok" : "far: " $2 " " $4}')"
 
 echo "$CASES checks, $FAILS failed"
 [[ $FAILS -eq 0 ]]
