@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "nn/dist/communicator.h"
+
 namespace cli {
 
 // Thrown for a usage mistake; main() prints the message and the usage, exit 2.
@@ -106,15 +108,18 @@ auto parse_value(const Args& args, const std::string& name, const std::string& f
 }
 
 // Runs body(), mapping a UsageError to "error: … + usage" (exit 2) and any other exception to
-// "error: …" (exit 1).
+// "error: …" (exit 1). One rank of several that fails ends them all (nn::dist::abort_if_distributed),
+// so the others do not wait for it until their collective timeout.
 template <class F>
 int run(const char* usage, F&& body) {
   try {
     return body();
   } catch (const UsageError& e) {
     std::fprintf(stderr, "error: %s\n%s", e.what(), usage);
+    nn::dist::abort_if_distributed(e.what(), 2);
     return 2;
   } catch (const std::exception& e) {
+    nn::dist::abort_if_distributed(e.what(), 1);
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "apps/cli.h"
+#include "apps/ranks.h"
 #include "apps/train_progress.h"
 #include "bert/checkpoint.h"
 #include "bert/config.h"
@@ -197,6 +198,7 @@ int run(int argc, char** argv) {
   nn::kernels::set_gemm_precision(
       cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
   cli::stop_on_signals();
+  cli::join_ranks(args.has("--threads"));  // under mpirun: rank 0 speaks, each rank its share of the cores
 
   bert::TrainConfig cfg;
   std::unique_ptr<bert::TaskModel> model;

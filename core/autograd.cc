@@ -2,6 +2,7 @@
 // accumulates gradients).
 #include "core/autograd.h"
 
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/kernels/elementwise.h"
@@ -11,7 +12,14 @@
 namespace nn {
 namespace {
 thread_local bool t_grad_enabled = true;
+thread_local BackwardObserver* t_observer = nullptr;
 }  // namespace
+
+BackwardObserver* set_backward_observer(BackwardObserver* observer) {
+  BackwardObserver* prev = t_observer;
+  t_observer = observer;
+  return prev;
+}
 
 bool grad_enabled() { return t_grad_enabled; }
 
@@ -74,6 +82,18 @@ void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
   kernels::add_inplace(dst.data(), gc.data(), dst.numel());
 }
 
+// For each position i of `order`, the leaves (requiring grad) whose last consumer is order[i]:
+// once that node has run, their gradients are complete.
+std::vector<std::vector<TensorImpl*>> leaves_completed_at(const std::vector<std::shared_ptr<Node>>& order) {
+  std::unordered_map<TensorImpl*, size_t> last;
+  for (size_t i = 0; i < order.size(); ++i)
+    for (const Tensor& in : order[i]->inputs)
+      if (in.defined() && in.requires_grad() && !in.impl().grad_fn) last[&in.impl()] = i;
+  std::vector<std::vector<TensorImpl*>> at(order.size());
+  for (const auto& [leaf, i] : last) at[i].push_back(leaf);
+  return at;
+}
+
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
@@ -85,9 +105,22 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
     return;
   }
   const std::vector<std::shared_ptr<Node>> order = reverse_topological(root.grad_fn());
+  BackwardObserver* const observer = t_observer;
+  const std::vector<std::vector<TensorImpl*>> completed =
+      observer ? leaves_completed_at(order) : std::vector<std::vector<TensorImpl*>>();
+  // Tells the observer which leaves are complete once order[i] is done (or skipped).
+  const auto notify = [&](size_t i) {
+    if (!observer) return;
+    for (TensorImpl* leaf : completed[i]) observer->leaf_ready(*leaf);
+    observer->node_done();
+  };
   order.front()->grad = grad_output;
-  for (const std::shared_ptr<Node>& node : order) {
-    if (!node->grad.defined()) continue;  // no gradient flows through this node
+  for (size_t pos = 0; pos < order.size(); ++pos) {
+    const std::shared_ptr<Node>& node = order[pos];
+    if (!node->grad.defined()) {  // no gradient flows through this node
+      notify(pos);
+      continue;
+    }
     NN_CHECK(!node->freed, "backward: the graph through op '", node->op,
              "' was already freed by an earlier backward (use backward(retain_graph=true) to "
              "backpropagate through it twice)");
@@ -116,6 +149,7 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
       node->inputs.clear();      // and its hold on the inputs (activations are freed as we go)
       node->freed = true;
     }
+    notify(pos);
   }
 }
 

@@ -49,6 +49,21 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // or the node would keep itself alive.
 void record(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
 
+// Watches backward passes on one thread, so work can start on a parameter's gradient while
+// backward still runs (data-parallel gradient buckets, nn/dist/grad_buckets.h).
+class BackwardObserver {
+ public:
+  virtual ~BackwardObserver() = default;
+  // `leaf` (requires grad, no grad_fn) has its complete gradient: no later node adds to it.
+  virtual void leaf_ready(TensorImpl& leaf) = 0;
+  // A node's backward has run and its gradients are accumulated (a chance to progress I/O).
+  virtual void node_done() {}
+};
+
+// Sets the observer of the backward passes run on this thread (nullptr: none); returns the
+// previous one.
+BackwardObserver* set_backward_observer(BackwardObserver* observer);
+
 // Runs backpropagation from `root` with upstream gradient `grad_output` (see Tensor::backward).
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph);
 

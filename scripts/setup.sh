@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libdnnl-dev: oneDNN, the GEMM of libnn. OpenBLAS (OpenMP build): the benchmarks' GEMM baseline
-# and the fair wiring for PyTorch side by side (docs/PERFORMANCE.md).
+# and the fair wiring for PyTorch side by side (docs/PERFORMANCE.md). Open MPI: data-parallel training
+# under mpirun (nn/dist; -Dmpi=disabled builds without it).
 packages=(g++ meson ninja-build pkg-config libopenblas-dev libopenblas0-openmp libdnnl-dev libhwy-dev catch2
-          libbenchmark-dev libutf8proc-dev nlohmann-json3-dev)
+          libbenchmark-dev libutf8proc-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <filesystem>
 #include <numbers>
+#include <optional>
 
 #include "bert/checkpoint.h"
 #include "bert/task/memory_check.h"
+#include "bert/train/data_parallel.h"
 #include "bert/train/run_dir.h"
 #include "core/autograd.h"
 #include "core/bf16_weights.h"
@@ -64,6 +66,7 @@ Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
   nn::FlatParameters* flat = model_.flat_parameters();
   if (!flat) flat = &model_.flatten_parameters(nn::is_no_decay_parameter);
   opt_ = std::make_unique<Optimizer>(*flat, config_);
+  dp_ = std::make_unique<DataParallel>(nn::dist::world(), model_, config_.grad_accum);
 }
 
 Trainer::~Trainer() = default;
@@ -76,20 +79,30 @@ Trainer::StepResult Trainer::train_step() {
   const nn::Bf16WeightScope fixed_weights;  // the weights change only after this step (bf16: round once)
   model_.zero_grad();
   StepResult r;
-  const float scale = 1.f / static_cast<float>(config_.grad_accum);
   for (int64_t micro = 0; micro < config_.grad_accum; ++micro) {
-    nn::set_dropout_seed(nn::mix_seed(config_.seed, static_cast<uint64_t>(step_ * config_.grad_accum + micro)));
-    const Batch batch = feed_.next();
+    const Batch next = feed_.next();  // every rank reads the whole stream…
+    if (!dp_->mine(micro)) continue;  // …and computes its own share of the step
+    double weight = 1;                // this rank's share of the micro-batch's rows
+    const Batch batch = dp_->share(next, weight);
+    const float scale = static_cast<float>(weight / static_cast<double>(config_.grad_accum));
+    nn::set_dropout_seed(dp_->dropout_seed(nn::mix_seed(config_.seed, static_cast<uint64_t>(step_ * config_.grad_accum + micro))));
     const TaskOutput out = model_.compute_loss(batch);
     const double value = out.loss.item();
     NN_CHECK(std::isfinite(value), "training stopped: the loss became ", value, " at step ", step_ + 1,
              " (lower --lr or raise --warmup-steps); the last good checkpoint is kept");
     r.loss += value * scale;
-    r.stats.add(out.stats);
-    r.tokens += count_tokens(batch.attention_mask);
-    r.positions += batch.attention_mask.numel();
+    if (weight > 0) {
+      r.stats.add(out.stats);
+      r.tokens += count_tokens(batch.attention_mask);
+      r.positions += batch.attention_mask.numel();
+    } else {  // a rank without rows: the statistics' names only, so every rank reports the same list
+      for (const auto& item : out.stats.items()) r.stats.add(item.first, 0, 0);
+    }
+    dp_->before_backward(micro);
     nn::mul(out.loss, scale).backward();
+    dp_->after_backward(micro);  // several ranks: the gradients are now the sums over all of them
   }
+  reduce_step(r);
   nn::FlatParameters& flat = *model_.flat_parameters();
   r.grad_norm = nn::grad_norm(flat);
   NN_CHECK(std::isfinite(r.grad_norm), "training stopped: the gradient norm became ", r.grad_norm, " at step ",
@@ -100,6 +113,30 @@ Trainer::StepResult Trainer::train_step() {
   ++step_;
   tokens_seen_ += r.tokens;
   return r;
+}
+
+void Trainer::reduce_step(StepResult& r) {
+  if (!dp_->distributed()) return;
+  // [loss, tokens, positions, stop, rank 0's clock, then each statistic's sum and count]
+  std::vector<double> v = {r.loss, static_cast<double>(r.tokens), static_cast<double>(r.positions),
+                           stop_requested() ? 1.0 : 0.0, dp_->root() ? seconds_since(run_t0_) : 0.0};
+  for (const auto& [name, st] : r.stats.items()) {
+    v.push_back(st.sum);
+    v.push_back(static_cast<double>(st.count));
+  }
+  dp_->sum(v);
+  r.loss = v[0];
+  r.tokens = static_cast<int64_t>(v[1]);
+  r.positions = static_cast<int64_t>(v[2]);
+  agreed_stop_ = v[3] > 0;
+  agreed_elapsed_ = v[4];
+  Statistics all;
+  size_t i = 5;
+  for (const auto& item : r.stats.items()) {
+    all.add(item.first, v[i], static_cast<int64_t>(v[i + 1]));
+    i += 2;
+  }
+  r.stats = std::move(all);
 }
 
 EvalReport Trainer::evaluate() {
@@ -237,30 +274,42 @@ void Trainer::log(const StepResult& last, bool evaluate_now, double run_seconds,
 }
 
 TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_progress) {
+  const bool root = dp_->root();  // several ranks: rank 0 alone reports, evaluates and writes
   std::error_code ec;
   fs::create_directories(config_.out_dir, ec);
   NN_CHECK(!ec, config_.out_dir, ": cannot create the output directory: ", ec.message());
-  run_dir::remove_leftovers(config_.out_dir);  // half-written checkpoints of a crash
-  MetricsLog metrics(config_.out_dir, "nnbert " + model_.architecture() + " — " +
-                                          fs::path(config_.out_dir).filename().string(), step_);
+  std::optional<MetricsLog> metrics;
+  if (root) {
+    run_dir::remove_leftovers(config_.out_dir);  // half-written checkpoints of a crash
+    metrics.emplace(config_.out_dir, "nnbert " + model_.architecture() + " — " +
+                                         fs::path(config_.out_dir).filename().string(), step_);
+  }
+  dp_->broadcast_weights();  // every rank starts from rank 0's weights
   model_.train();
   TrainSummary summary;
   const auto t0 = std::chrono::steady_clock::now();
+  run_t0_ = t0;
+  agreed_stop_ = false;
+  agreed_elapsed_ = 0;
   window_ = Window{t0};
-  const auto out_of_time = [&] { return config_.max_minutes > 0 && seconds_since(t0) > config_.max_minutes * 60; };
+  // Decisions every rank takes together: one process reads its own stop flag and clock; several
+  // ranks read those agreed in the last step's reduction (any rank's flag, rank 0's clock).
+  const auto stop_now = [&] { return dp_->distributed() ? agreed_stop_ : stop_requested(); };
+  const auto clock_s = [&] { return dp_->distributed() ? agreed_elapsed_ : seconds_since(t0); };
+  const auto out_of_time = [&] { return config_.max_minutes > 0 && clock_s() > config_.max_minutes * 60; };
   // A time budget without a step count: the steps that fill it are fixed from the speed of the
   // first steps, so the schedule can decay to 0 as the budget ends. The speed is measured from step
   // 3 (the first steps allocate and create the GEMM primitives) over at least 20 steps and 3% of the
   // budget (at most 30 s): a shorter window overestimates a step's time and leaves budget unused.
   const int64_t probe_begin = step_ + 3;
   const double probe_s = std::min(0.03 * config_.max_minutes * 60, 30.0);
-  auto probe_t = t0;
+  double probe_start = 0;
   while (config_.total_steps == 0 || step_ < config_.total_steps) {
-    if (stop_requested()) { summary.interrupted = true; break; }
+    if (stop_now()) { summary.interrupted = true; break; }
     if (out_of_time()) break;
-    if (config_.total_steps == 0 && step_ == probe_begin) probe_t = std::chrono::steady_clock::now();
-    if (config_.total_steps == 0 && step_ >= probe_begin + 20 && seconds_since(probe_t) >= probe_s)
-      fix_steps_for_budget(seconds_since(probe_t) / static_cast<double>(step_ - probe_begin), seconds_since(t0));
+    if (config_.total_steps == 0 && step_ == probe_begin) probe_start = clock_s();
+    if (config_.total_steps == 0 && step_ >= probe_begin + 20 && clock_s() - probe_start >= probe_s)
+      fix_steps_for_budget((clock_s() - probe_start) / static_cast<double>(step_ - probe_begin), clock_s());
     const StepResult r = train_step();
     window_.steps += 1;
     window_.loss += r.loss;
@@ -271,9 +320,14 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
     // The last step of the run: the step count or the time limit is reached (evaluated and logged).
     const bool last = step_ == config_.total_steps || out_of_time();
     const bool evaluate_now = (config_.eval_every > 0 && step_ % config_.eval_every == 0) || last;
-    if (step_ % std::max<int64_t>(config_.log_every, 1) == 0 || evaluate_now || step_ == 1)
-      log(r, evaluate_now, seconds_since(t0), metrics, summary, on_progress);
-    if (config_.save_every > 0 && step_ % config_.save_every == 0 && !last) {
+    if (step_ % std::max<int64_t>(config_.log_every, 1) == 0 || evaluate_now || step_ == 1) {
+      if (root) log(r, evaluate_now, seconds_since(t0), *metrics, summary, on_progress);
+      else window_ = Window{std::chrono::steady_clock::now()};
+    }
+    const bool save_now = config_.save_every > 0 && step_ % config_.save_every == 0 && !last;
+    // Several ranks: the others wait (longer than a collective may) while rank 0 evaluates or saves.
+    const bool root_alone = (evaluate_now && !feed_.eval.empty()) || save_now;
+    if (save_now && root) {
       elapsed_before_ += seconds_since(t0);
       save_checkpoint();
       elapsed_before_ -= seconds_since(t0);
@@ -283,12 +337,14 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
       sv.path = (fs::path(config_.out_dir) / run_dir::checkpoint_name(step_)).string();
       on_progress(sv);
     }
+    if (root_alone) dp_->wait_for_root();
   }
   elapsed_before_ += seconds_since(t0);
-  save_checkpoint();
-  save_final(summary);
   summary.steps = step_;
   summary.final_dir = config_.out_dir;
+  if (!root) return summary;  // rank 0 saves the run once
+  save_checkpoint();
+  save_final(summary);
   ProgressEvent done;
   done.kind = ProgressEvent::Kind::Done;
   done.step = step_;

@@ -7,6 +7,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@
 #include "nn/optim/schedule.h"
 
 namespace bert {
+
+class DataParallel;
 
 // Where the batches come from. next() produces the training stream in order; position()/seek()
 // save and restore its place exactly; eval holds fixed held-out batches (may be empty).
@@ -91,8 +94,11 @@ class Trainer {
     double loss = 0;
     Statistics stats{};
   };
-  // Forward and backward over grad_accum micro-batches, then clip and AdamW.
+  // Forward and backward over grad_accum micro-batches (this rank's share), then clip and AdamW.
   StepResult train_step();
+  // Sums the step's loss, counts and statistics over the ranks, and agrees on the stop flag and
+  // rank 0's clock (no-op on one process).
+  void reduce_step(StepResult& r);
   // Writes the log line and metrics record of the window, evaluating first when asked.
   void log(const StepResult& last, bool evaluate_now, double run_seconds, MetricsLog& metrics,
            TrainSummary& summary, const std::function<void(const ProgressEvent&)>& on_progress);
@@ -116,6 +122,10 @@ class Trainer {
   Window window_;
   struct Optimizer;
   std::unique_ptr<Optimizer> opt_;
+  std::unique_ptr<DataParallel> dp_;
+  std::chrono::steady_clock::time_point run_t0_;  // when run() started
+  bool agreed_stop_ = false;     // several ranks: some rank was asked to stop (last step's reduction)
+  double agreed_elapsed_ = 0;    // several ranks: rank 0's seconds since run() started, at that step
 };
 
 }  // namespace bert

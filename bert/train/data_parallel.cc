@@ -1,0 +1,85 @@
+// data_parallel.cc — micro-batch shares, gradient accumulation and reduction across ranks.
+#include "bert/train/data_parallel.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+#include "bert/data/batch_rows.h"
+#include "core/kernels/elementwise.h"
+#include "core/rng.h"
+
+namespace bert {
+
+DataParallel::DataParallel(nn::dist::Communicator& comm, TaskModel& model, int64_t grad_accum)
+    : comm_(comm), flat_(*model.flat_parameters()) {
+  const int64_t w = comm_.size();
+  split_rows_ = grad_accum % w != 0;
+  local_ = split_rows_ ? grad_accum : grad_accum / w;
+  first_ = split_rows_ ? 0 : comm_.rank() * local_;
+  if (local_ > 1) kept_ = nn::Tensor::zeros({flat_.grads.numel()});
+  if (w > 1)
+    buckets_ = std::make_unique<nn::dist::GradBuckets>(model.named_parameters(), flat_, comm_,
+                                                       nn::dist::default_bucket_floats());
+}
+
+DataParallel::~DataParallel() = default;
+
+Batch DataParallel::share(const Batch& b, double& weight) const {
+  weight = 1;
+  if (!split_rows_) return b;
+  const int64_t n = b.input_ids.size(0), w = size();
+  const int64_t per = (n + w - 1) / w;
+  const int64_t r0 = std::min(n, rank() * per), r1 = std::min(n, r0 + per);
+  if (r0 == r1) {
+    weight = 0;
+    return batch_rows(b, 0, 1);
+  }
+  weight = static_cast<double>(r1 - r0) / static_cast<double>(n);
+  return batch_rows(b, r0, r1);
+}
+
+uint64_t DataParallel::dropout_seed(uint64_t micro_seed) const {
+  return split_rows_ ? nn::mix_seed(micro_seed, static_cast<uint64_t>(rank()) + 1) : micro_seed;
+}
+
+void DataParallel::broadcast_weights() {
+  if (distributed()) comm_.broadcast(flat_.values.data(), flat_.values.numel(), 0);
+}
+
+void DataParallel::before_backward(int64_t micro) {
+  const bool first = micro == first_;
+  float* g = flat_.grads.data();
+  const size_t bytes = static_cast<size_t>(flat_.grads.numel()) * sizeof(float);
+  if (!first) {  // keep Σ of the earlier micro-batches, form this one's gradient alone
+    std::memcpy(kept_.data(), g, bytes);
+    std::memset(g, 0, bytes);
+  }
+  if (last_local(micro) && buckets_) buckets_->begin(first ? nullptr : kept_.data());
+}
+
+void DataParallel::after_backward(int64_t micro) {
+  const bool first = micro == first_;
+  if (last_local(micro) && buckets_) {
+    buckets_->finish();  // each bucket was sent as this gradient + kept, summed over ranks
+    return;
+  }
+  // g ← g + kept: this micro-batch's gradient plus the earlier ones' sum.
+  if (!first) nn::kernels::add_inplace(flat_.grads.data(), kept_.data(), flat_.grads.numel());
+}
+
+void DataParallel::wait_for_root() {
+  if (distributed()) comm_.barrier_within(50 * nn::dist::timeout());
+}
+
+void DataParallel::sum(std::vector<double>& values) {
+  if (!distributed()) return;
+  // Every rank must send the same count (the same statistics): checked before the sum.
+  double n[2] = {static_cast<double>(values.size()), -static_cast<double>(values.size())};
+  comm_.allreduce(n, 2, nn::dist::Op::Max);
+  NN_CHECK(n[0] == -n[1], "data parallel: the ranks report different numbers of step statistics (",
+           static_cast<int64_t>(-n[1]), " to ", static_cast<int64_t>(n[0]), ")");
+  comm_.allreduce(values.data(), static_cast<int64_t>(values.size()), nn::dist::Op::Sum);
+}
+
+}  // namespace bert
