@@ -9,9 +9,10 @@
 #   - the newest checkpoint loads (generate fills a [MASK] with it);
 #   - the next session resumes from exactly that checkpoint.
 # The finished run equals the reference (final weights byte for byte, the loss of every step) and
-# holds no temporary leftovers. The delays are scaled to the measured start-up and step times, so
-# most kills land while a checkpoint is being written (checkpoint-N.tmp present afterwards); the
-# test reports how many did and fails if fewer than a third did.
+# holds no temporary leftovers. A quarter of the kills land at a random moment of a session's
+# start-up (scaled to its measured time), the rest within two steps (measured) of its first step,
+# so most land while a checkpoint is being written (checkpoint-N.tmp present afterwards); the test
+# reports how many did and fails if fewer than a third did.
 # Usage: test_kill9_cli.sh PRETRAIN_BINARY GENERATE_BINARY [KILLS] [SEED]
 set -u
 PRETRAIN=$1
@@ -47,22 +48,31 @@ T0=$(now_ms)
 check "probe session rc" 0 "$?"
 SESSION_MS=$(( $(now_ms) - T0 ))
 rm -rf "$DIR/probe"
-# Delays from half the start-up to start-up plus three steps: about one step of progress per kill.
-LOW=$(( SESSION_MS / 2 ))
-SPAN=$(( SESSION_MS / 2 + 3 * STEP_MS ))
-echo "step ${STEP_MS} ms, one-step session ${SESSION_MS} ms: kill delays ${LOW}-$((LOW + SPAN)) ms, seed $SEED"
+echo "step ${STEP_MS} ms, one-step session ${SESSION_MS} ms, seed $SEED"
 
 RANDOM=$SEED
 kills=0 mid_save=0 mid_write=0 resumes_checked=0 sessions=0 newest=-1 finished_early=0
 while (( kills < KILLS )); do
   sessions=$((sessions + 1))
+  : >"$DIR/session.log"  # emptied before the session starts, so the wait below sees its lines only
   if (( newest < 0 )); then
     "$PRETRAIN" "${ARGS[@]}" --keep 2 --out "$RUN" >"$DIR/session.log" 2>&1 &
   else
     "$PRETRAIN" --resume "$RUN" --threads 1 >"$DIR/session.log" 2>&1 &
   fi
   pid=$!
-  delay=$(( LOW + (RANDOM * 32768 + RANDOM) % (SPAN + 1) ))
+  # One kill in four at any moment of the start-up (loading, resuming, cleaning up); the others
+  # within two steps after the session's first step, where the saves are.
+  if (( RANDOM % 4 == 0 )); then
+    delay=$(( (RANDOM * 32768 + RANDOM) % (SESSION_MS + 1) ))
+  else
+    for _ in $(seq 3000); do  # up to 60 s
+      grep -q '^step ' "$DIR/session.log" && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.02
+    done
+    delay=$(( (RANDOM * 32768 + RANDOM) % (2 * STEP_MS + 1) ))
+  fi
   sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
   kill -9 "$pid" 2>/dev/null
   { wait "$pid"; } 2>/dev/null
