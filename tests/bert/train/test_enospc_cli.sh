@@ -10,6 +10,7 @@
 #     vocab.txt copy; the final checkpoint; the final model; the run's vocabulary; loss.svg);
 #   - a real small filesystem: a tmpfs mounted where the test may (root, not refused by a
 #     container); otherwise skipped with a message saying so.
+# And on a terminal (script(1)), where the progress line stays open, the error starts its own line.
 # Usage: test_enospc_cli.sh PRETRAIN_BINARY GENERATE_BINARY ENOSPC_SHIM
 set -u
 PRETRAIN=$1
@@ -92,6 +93,19 @@ full_disk final_model "final_model/model.safetensors" 4096 model.safetensors "5 
 full_disk loss_svg "loss_svg/loss.svg" 0 loss.svg ""
 # The run's vocabulary, written before any step.
 full_disk run_vocab "run_vocab/vocab.txt" 0 vocab.txt ""
+
+# On a terminal the progress line is rewritten in place without a newline: the error must still
+# start a line of its own (script(1) gives the run a terminal).
+if command -v script >/dev/null; then
+  LD_PRELOAD=$SHIM NNBERT_ENOSPC_MATCH="tty/checkpoint-4.tmp/model.safetensors" \
+    script -qec "$(printf '%q ' "$PRETRAIN" "${ARGS[@]}" --keep 2 --out "$DIR/tty") >/dev/null" /dev/null \
+    | tr -d '\r' >"$DIR/tty.log"
+  check "terminal: the error starts its own line" \
+    "error: atomic_write: cannot write '$DIR/tty/checkpoint-4.tmp/model.safetensors': No space left on device" \
+    "$(grep '^error' "$DIR/tty.log")"
+else
+  echo "SKIP: terminal case: no script(1) here"
+fi
 
 # ---- a real small filesystem ----
 mkdir "$DIR/small"
