@@ -1,11 +1,12 @@
 #!/bin/bash
 # test_sigterm_cli.sh — SIGTERM (what schedulers and mpirun send) is handled exactly like the first
 # Ctrl-C (issue 14): the run stops after the current step, saves checkpoint-N and the final model,
-# says so, and exits 0; --resume continues from checkpoint-N. SIGINT is run through the same
+# says so, and exits 0; --resume continues from checkpoint-N (resumed with nothing left to do, it
+# keeps checkpoint-N as it is rather than deleting and rewriting it). SIGINT is run through the same
 # scenario and must give the same exit code and messages. A second signal quits at once (exit
 # 130) mid-step, leaving the checkpoints already saved intact and loadable, nothing half-written
-# named checkpoint-N, and a run that --resume continues. finetune: the first SIGTERM stops and
-# saves, a second quits with 130.
+# named checkpoint-N, and a run that --resume continues. finetune (the same handler): SIGTERM stops
+# after the step, saves checkpoint-N and exits 0.
 # Usage: test_sigterm_cli.sh PRETRAIN_BINARY GENERATE_BINARY FINETUNE_BINARY
 set -u
 PRETRAIN=$1
