@@ -51,11 +51,22 @@ inline std::string format_metric(const std::string& name, double v) {
   return buf;
 }
 
-// Prints trainer events to stderr.
+// Prints trainer events to stderr. On a terminal the step line is rewritten in place and left
+// open; the destructor ends it, so an error that stops the run (a full disk) starts a line of its own.
 struct ProgressPrinter {
   bool tty = isatty(STDERR_FILENO) != 0;
+  mutable bool line_open = false;  // a step line without its newline is on the terminal
+  ProgressPrinter() = default;
+  ProgressPrinter(const ProgressPrinter&) = delete;
+  ProgressPrinter& operator=(const ProgressPrinter&) = delete;
+  // Ends an open step line.
+  ~ProgressPrinter() {
+    if (line_open) std::fputc('\n', stderr);
+  }
+  // Prints one event.
   void operator()(const bert::ProgressEvent& e) const {
     using K = bert::ProgressEvent::Kind;
+    line_open = tty && e.kind == K::Step;
     if (e.kind == K::Step) {
       std::string stats;  // the model's statistics; its losses are part of "loss" already
       for (const auto& [name, v] : e.stats)

@@ -73,11 +73,30 @@ std::string find_checkpoint(const std::string& dir) {
   return c;
 }
 
-void rotate(const std::string& run_dir, int64_t keep) {
-  const auto all = checkpoints(run_dir);
+void rotate(const std::string& run_dir, int64_t keep, int64_t just_saved) {
+  auto all = checkpoints(run_dir);
+  // The checkpoint just saved counts as the newest whatever its step.
+  std::stable_partition(all.begin(), all.end(), [&](const auto& c) { return c.first != just_saved; });
   const size_t kept = static_cast<size_t>(std::max<int64_t>(keep, 1));
+  for (size_t i = 0; i + kept < all.size(); ++i) {
+    try {
+      discard(all[i].second.string());
+    } catch (const nn::Error&) {
+      // An old checkpoint that cannot be removed stays; the run goes on.
+    }
+  }
+}
+
+void discard(const std::string& dir) {
   std::error_code ec;
-  for (size_t i = 0; i + kept < all.size(); ++i) fs::remove_all(all[i].second, ec);
+  if (!fs::exists(dir, ec)) return;
+  fs::path trash(dir);
+  if (!trash.has_filename()) trash = trash.parent_path();
+  trash += ".discarded.tmp";
+  fs::remove_all(trash, ec);
+  fs::rename(dir, trash, ec);
+  NN_CHECK(!ec, dir, ": cannot move the directory aside to delete it: ", ec.message());
+  fs::remove_all(trash, ec);
 }
 
 void remove_leftovers(const std::string& run_dir) {

@@ -27,8 +27,14 @@ std::string latest_checkpoint(const std::string& run_dir);
 // `dir` itself when it is a complete checkpoint, else the newest checkpoint inside it; throws
 // nn::Error naming dir when there is none.
 std::string find_checkpoint(const std::string& dir);
-// Removes all checkpoint-N directories but the newest `keep`.
-void rotate(const std::string& run_dir, int64_t keep);
+// Removes all checkpoint-N directories but the newest `keep`, always keeping checkpoint-`just_saved`
+// (a run resumed from an older checkpoint may have later ones from before; they go first). Each is
+// renamed out of the checkpoint names before it is deleted, so a crash mid-deletion never leaves a
+// half-deleted directory named checkpoint-N.
+void rotate(const std::string& run_dir, int64_t keep, int64_t just_saved);
+// Moves the directory `dir` out of the way under a leftover name (removed by remove_leftovers) and
+// deletes it there; nothing happens when it does not exist. Throws nn::Error if it cannot be moved.
+void discard(const std::string& dir);
 // Removes what an interrupted save left behind (checkpoint-N.tmp directories, stale temp files).
 void remove_leftovers(const std::string& run_dir);
 

@@ -181,13 +181,14 @@ void Trainer::save_checkpoint() {
     state.best_step = best_step_;
     state.best_value = best_value_;
     run_dir::write_state(tmp.string(), state);
-    fs::remove_all(final_dir);
+    run_dir::discard(final_dir.string());  // an earlier checkpoint of this step (a resumed run's)
     fs::rename(tmp, final_dir);
   } catch (...) {
     fs::remove_all(tmp, ec);  // the previous checkpoints stay as they were
     throw;
   }
-  run_dir::rotate(config_.out_dir, config_.keep_checkpoints);
+  saved_step_ = step_;
+  run_dir::rotate(config_.out_dir, config_.keep_checkpoints, step_);
 }
 
 void Trainer::keep_if_best(const EvalReport& report, TrainSummary& summary) {
@@ -230,6 +231,10 @@ void Trainer::resume(const std::string& dir) {
   best_step_ = state.best_step;
   best_value_ = state.best_value;
   if (feed_.seek) feed_.seek(state.data_position);
+  // The run continues in out_dir: when the checkpoint resumed from is its checkpoint-N, this state
+  // is saved already.
+  std::error_code ec;
+  if (fs::equivalent(ckpt, fs::path(config_.out_dir) / run_dir::checkpoint_name(step_), ec)) saved_step_ = step_;
 }
 
 void Trainer::log(const StepResult& last, bool evaluate_now, double run_seconds, MetricsLog& metrics,
@@ -343,7 +348,10 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
   summary.steps = step_;
   summary.final_dir = config_.out_dir;
   if (!root) return summary;  // rank 0 saves the run once
-  save_checkpoint();
+  // A run stopped right after a periodic save, or before its first step after resuming, has its
+  // checkpoint already: it is kept as it is (rewriting it would leave, for a moment, no
+  // checkpoint of this step under its name).
+  if (saved_step_ != step_) save_checkpoint();
   save_final(summary);
   ProgressEvent done;
   done.kind = ProgressEvent::Kind::Done;

@@ -115,6 +115,7 @@ class Trainer {
   DataFeed feed_;
   nn::LrSchedule schedule_;
   int64_t step_ = 0;
+  int64_t saved_step_ = -1;    // the step whose checkpoint-N in the run directory is this state
   double elapsed_before_ = 0;  // seconds spent in earlier sessions of this run
   int64_t tokens_seen_ = 0;
   int64_t best_step_ = -1;     // best_metric: the step of the best evaluation so far
