@@ -30,10 +30,7 @@ ROWS=()
 N=0
 
 # ---- fixtures: a tiny masked LM and a classifier fine-tuned from it ----
-for i in 1 2 3 4 5 6; do
-  printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$T/corpus.txt"
-  printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$T/corpus.txt"
-done
+tiny_corpus "$T/corpus.txt"
 TINY=(--model-config tiny --layers 1 --hidden 32 --seq-len 32 --batch-size 4 --eval-every 0 --threads 1)
 "$APPS/pretrain" --corpus "$T/corpus.txt" "${TINY[@]}" --vocab-size 60 --steps 2 --out "$T/mlm" >"$T/log" 2>&1 ||
   { echo "FAIL: fixture pretrain"; cat "$T/log"; exit 1; }

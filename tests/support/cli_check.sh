@@ -13,3 +13,12 @@ check() {
     FAILS=$((FAILS + 1))
   fi
 }
+
+# tiny_corpus FILE — appends the tests' tiny corpus (six copies of four sentences in two documents)
+# to FILE: small enough for a 60-token vocabulary, long enough for a few steps of training.
+tiny_corpus() {
+  for _ in 1 2 3 4 5 6; do
+    printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$1"
+    printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$1"
+  done
+}

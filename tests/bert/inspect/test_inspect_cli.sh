@@ -36,10 +36,7 @@ print($1)"
 }
 
 # ---- tiny models ----
-for i in 1 2 3 4 5 6; do
-  printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$DIR/corpus.txt"
-  printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$DIR/corpus.txt"
-done
+tiny_corpus "$DIR/corpus.txt"
 TINY=(--corpus "$DIR/corpus.txt" --model-config tiny --layers 2 --hidden 32 --heads 2 --vocab-size 60 --batch-size 4
       --steps 2 --eval-every 0 --threads 1)
 "$PRETRAIN" "${TINY[@]}" --objective mlm --seq-len 32 --out "$DIR/mlm" >"$DIR/log" 2>&1 ||

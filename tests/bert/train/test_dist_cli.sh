@@ -106,10 +106,7 @@ check "SIGTERM: saved once, interrupted" "1" "$(grep -c '^model saved in .*, int
 check "SIGTERM: the checkpoint of the step where all stopped" "checkpoint-${STEPS% steps}" "$(cd "$DIR/sig" && echo checkpoint-*)"
 
 # --- a corpus run with held-out evaluation (rank 0 evaluates) ends like one process.
-for i in 1 2 3 4 5 6; do
-  printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$DIR/corpus.txt"
-  printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$DIR/corpus.txt"
-done
+tiny_corpus "$DIR/corpus.txt"
 CORPUS=(--corpus "$DIR/corpus.txt" --model-config tiny --layers 1 --hidden 32 --vocab-size 60 --seq-len 32
         --batch-size 4 --grad-accum 2 --lr 1e-3 --eval-every 2 --log-every 1 --threads 1 --steps 4 --eval-fraction 0.2)
 run c1 0 "${CORPUS[@]}" --out "$DIR/c1"

@@ -22,10 +22,7 @@ trap '[[ -n $MOUNTED ]] && umount "$MOUNTED"; rm -rf "$DIR"' EXIT
 # A sanitizer build's programs load their runtime first; the shim after it is fine.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-for i in 1 2 3 4 5 6; do
-  printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$DIR/corpus.txt"
-  printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$DIR/corpus.txt"
-done
+tiny_corpus "$DIR/corpus.txt"
 ARGS=(--corpus "$DIR/corpus.txt" --layers 1 --hidden 32 --vocab-size 60 --seq-len 32 --batch-size 4 --lr 1e-3
       --save-every 1 --eval-every 0 --log-every 1 --threads 1 --steps 6)
 "$PRETRAIN" "${ARGS[@]}" --keep 1000 --out "$DIR/ref" >"$DIR/log" 2>&1

@@ -53,10 +53,7 @@ print($1)"
 errors() { grep '^error: ' <<<"$ERR"; }
 
 # ---- a tiny pretrained masked LM ----
-for i in 1 2 3 4 5 6; do
-  printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$DIR/corpus.txt"
-  printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$DIR/corpus.txt"
-done
+tiny_corpus "$DIR/corpus.txt"
 "$PRETRAIN" --corpus "$DIR/corpus.txt" --objective mlm --model-config tiny --layers 1 --hidden 32 --vocab-size 60 \
   --seq-len 32 --batch-size 4 --steps 2 --eval-every 0 --threads 1 --out "$DIR/pre" >"$DIR/log" 2>&1 ||
   { echo "FAIL: pretrain"; cat "$DIR/log"; exit 1; }

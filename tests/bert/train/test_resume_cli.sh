@@ -11,10 +11,7 @@ set -u
 PRETRAIN=$1
 source "$(dirname "$0")/../../support/cli_check.sh"  # DIR, check, FAILS, CASES
 
-for i in 1 2 3 4 5 6; do
-  printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$DIR/corpus.txt"
-  printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$DIR/corpus.txt"
-done
+tiny_corpus "$DIR/corpus.txt"
 # pretrain ARGS... — sets RC and LOG (stdout and stderr).
 pretrain() {
   "$PRETRAIN" "$@" >"$DIR/log" 2>&1

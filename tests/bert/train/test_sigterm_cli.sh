@@ -14,10 +14,7 @@ GENERATE=$2
 FINETUNE=$3
 source "$(dirname "$0")/../../support/cli_check.sh"  # DIR, check, FAILS, CASES
 
-for i in 1 2 3 4 5 6; do
-  printf 'The cat sat on the mat, and the dog ate the bone.\nA bird sang in the tree.\n\n' >>"$DIR/corpus.txt"
-  printf 'Compilers translate source code; linkers join object files.\nLoaders map programs.\n\n' >>"$DIR/corpus.txt"
-done
+tiny_corpus "$DIR/corpus.txt"
 TINY=(--corpus "$DIR/corpus.txt" --layers 1 --hidden 32 --vocab-size 60 --seq-len 32 --lr 1e-3 --eval-every 0
       --log-every 1 --threads 1)
 # wait_for PATTERN FILE — waits (up to 60 s) until a line of FILE matches PATTERN; false on timeout.
