@@ -74,6 +74,9 @@ class Evaluator {
   virtual void add(const Batch& batch, const TaskOutput& output) = 0;
   // The metrics of everything added so far.
   virtual EvalReport report() const = 0;
+  // False when add() reads only the output's statistics (a data-parallel evaluation then sends
+  // the ranks' statistics alone, not their logits).
+  virtual bool reads_logits() const { return true; }
 };
 
 // The default evaluator: the mean of every statistic, and perplexity = exp(lm_loss) when the
@@ -82,6 +85,7 @@ class StatisticsEvaluator : public Evaluator {
  public:
   void add(const Batch& batch, const TaskOutput& output) override;
   EvalReport report() const override;
+  bool reads_logits() const override { return false; }
 
  private:
   Statistics stats_;

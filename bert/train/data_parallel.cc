@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "core/error.h"
 #include "bert/data/batch_rows.h"
@@ -80,6 +81,82 @@ void DataParallel::sum(std::vector<double>& values) {
   NN_CHECK(n[0] == -n[1], "data parallel: the ranks report different numbers of step statistics (",
            static_cast<int64_t>(-n[1]), " to ", static_cast<int64_t>(n[0]), ")");
   comm_.allreduce(values.data(), static_cast<int64_t>(values.size()), nn::dist::Op::Sum);
+}
+
+namespace {
+
+// A byte buffer that values are appended to and read back from, in the same order.
+struct Bytes {
+  std::vector<char> data;
+  size_t read_at = 0;
+  template <class T> void put(const T& v) { put_raw(&v, sizeof(T)); }
+  void put_raw(const void* p, size_t n) {
+    data.insert(data.end(), static_cast<const char*>(p), static_cast<const char*>(p) + n);
+  }
+  template <class T> T get() {
+    T v;
+    get_raw(&v, sizeof(T));
+    return v;
+  }
+  void get_raw(void* p, size_t n) {
+    NN_CHECK(read_at + n <= data.size(), "data parallel: an evaluation output arrived truncated");
+    std::memcpy(p, data.data() + read_at, n);
+    read_at += n;
+  }
+};
+
+// stats, then the logits (rank −1: none), as Bytes.
+Bytes pack(const TaskOutput& out, bool with_logits) {
+  Bytes b;
+  b.put<int64_t>(static_cast<int64_t>(out.stats.items().size()));
+  for (const auto& [name, st] : out.stats.items()) {
+    b.put<int64_t>(static_cast<int64_t>(name.size()));
+    b.put_raw(name.data(), name.size());
+    b.put(st.sum);
+    b.put(st.count);
+  }
+  if (!with_logits || !out.logits.defined()) {
+    b.put<int64_t>(-1);
+    return b;
+  }
+  const nn::Tensor l = out.logits.contiguous();
+  b.put<int64_t>(l.dim());
+  for (int64_t d = 0; d < l.dim(); ++d) b.put<int64_t>(l.size(d));
+  b.put_raw(l.data(), static_cast<size_t>(l.numel()) * sizeof(float));
+  return b;
+}
+
+TaskOutput unpack(Bytes& b) {
+  TaskOutput out;
+  const int64_t n = b.get<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    std::string name(static_cast<size_t>(b.get<int64_t>()), '\0');
+    b.get_raw(name.data(), name.size());
+    const double sum = b.get<double>();
+    out.stats.add(name, sum, b.get<int64_t>());
+  }
+  const int64_t dims = b.get<int64_t>();
+  if (dims < 0) return out;
+  nn::Shape shape(static_cast<size_t>(dims));
+  for (int64_t& s : shape) s = b.get<int64_t>();
+  out.logits = nn::Tensor::empty(shape);
+  b.get_raw(out.logits.data(), static_cast<size_t>(out.logits.numel()) * sizeof(float));
+  return out;
+}
+
+}  // namespace
+
+TaskOutput DataParallel::gather_eval_output(size_t i, TaskOutput out, bool with_logits) {
+  const int owner = static_cast<int>(i % static_cast<size_t>(size()));
+  if (owner == 0) return rank() == 0 ? out : TaskOutput{};  // computed where it is needed
+  // The owner broadcasts the size, then the bytes (every rank takes part; rank 0 keeps them).
+  Bytes b;
+  if (rank() == owner) b = pack(out, with_logits);
+  int64_t n = static_cast<int64_t>(b.data.size());
+  comm_.broadcast_bytes(&n, sizeof n, owner);
+  b.data.resize(static_cast<size_t>(n));
+  comm_.broadcast_bytes(b.data.data(), n, owner);
+  return rank() == 0 ? unpack(b) : TaskOutput{};
 }
 
 }  // namespace bert

@@ -62,6 +62,12 @@ class DataParallel {
   void wait_for_root();
   // values[i] ← Σ over ranks (fp64; the step's loss, counts, statistics, flags).
   void sum(std::vector<double>& values);
+  // Evaluation is split across ranks: held-out batch i is computed by rank i mod size().
+  bool owns_eval_batch(size_t i) const { return static_cast<int>(i % static_cast<size_t>(size())) == rank(); }
+  // Every rank calls this for every held-out batch i, in order: rank 0 receives batch i's
+  // statistics, and its logits when `with_logits`, from the rank that computed it (`out`, which
+  // the other ranks leave empty). Returns the output on rank 0 (the others' is empty).
+  TaskOutput gather_eval_output(size_t i, TaskOutput out, bool with_logits);
   // Seconds ranks spent blocked on gradient allreduces so far.
   double wait_seconds() const { return buckets_ ? buckets_->wait_seconds() : 0.0; }
 

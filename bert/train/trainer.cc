@@ -144,13 +144,22 @@ EvalReport Trainer::evaluate() {
   const nn::Bf16WeightScope fixed_weights;
   model_.eval();
   const std::unique_ptr<Evaluator> evaluator = model_.make_evaluator();
+  // Several ranks: each computes its share of the held-out batches, then rank 0 takes every
+  // batch's output in order, so its evaluator sees what one process would.
+  std::vector<TaskOutput> outputs(feed_.eval.size());
+  for (size_t i = 0; i < feed_.eval.size(); ++i)
+    if (dp_->owns_eval_batch(i)) {
+      outputs[i] = model_.compute_loss(feed_.eval[i]);
+      if (!evaluator->reads_logits()) outputs[i].logits = nn::Tensor();  // a language model's are large
+    }
+  model_.train();
   Statistics lm;  // the language-model loss, summed over the pass, for per-character figures
-  for (const Batch& b : feed_.eval) {
-    const TaskOutput out = model_.compute_loss(b);
-    evaluator->add(b, out);
+  for (size_t i = 0; i < feed_.eval.size(); ++i) {
+    const TaskOutput out = dp_->gather_eval_output(i, std::move(outputs[i]), evaluator->reads_logits());
+    if (!dp_->root()) continue;
+    evaluator->add(feed_.eval[i], out);
     if (const Statistic* s = out.stats.find("lm_loss")) lm.add("lm_loss", s->sum, s->count);
   }
-  model_.train();
   EvalReport r = evaluator->report();
   // Bits per character: Σ nats over the held-out text's characters (comparable with character-level
   // models whatever the tokenizer).
@@ -237,7 +246,7 @@ void Trainer::resume(const std::string& dir) {
   if (fs::equivalent(ckpt, fs::path(config_.out_dir) / run_dir::checkpoint_name(step_), ec)) saved_step_ = step_;
 }
 
-void Trainer::log(const StepResult& last, bool evaluate_now, double run_seconds, MetricsLog& metrics,
+void Trainer::log(const StepResult& last, const EvalReport* eval, double run_seconds, MetricsLog& metrics,
                   TrainSummary& summary, const std::function<void(const ProgressEvent&)>& on_progress) {
   const double dt = std::max(seconds_since(window_.start), 1e-9);
   const double steps = static_cast<double>(window_.steps);
@@ -264,10 +273,10 @@ void Trainer::log(const StepResult& last, bool evaluate_now, double run_seconds,
     rec.padding_share = 1.0 - static_cast<double>(window_.tokens) / static_cast<double>(window_.positions);
   rec.train = ev.stats;
   on_progress(ev);
-  if (evaluate_now && !feed_.eval.empty()) {
+  if (eval) {
     ProgressEvent ee = ev;
     ee.kind = ProgressEvent::Kind::Eval;
-    ee.eval = evaluate();
+    ee.eval = *eval;
     rec.eval = ee.eval.metrics;
     summary.last_eval = ee.eval;
     summary.evaluated = true;
@@ -325,13 +334,16 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
     // The last step of the run: the step count or the time limit is reached (evaluated and logged).
     const bool last = step_ == config_.total_steps || out_of_time();
     const bool evaluate_now = (config_.eval_every > 0 && step_ % config_.eval_every == 0) || last;
+    std::optional<EvalReport> eval;  // every rank evaluates its share; rank 0 has the report
+    if (evaluate_now && !feed_.eval.empty()) eval = evaluate();
     if (step_ % std::max<int64_t>(config_.log_every, 1) == 0 || evaluate_now || step_ == 1) {
-      if (root) log(r, evaluate_now, seconds_since(t0), *metrics, summary, on_progress);
+      if (root) log(r, eval ? &*eval : nullptr, seconds_since(t0), *metrics, summary, on_progress);
       else window_ = Window{std::chrono::steady_clock::now()};
     }
     const bool save_now = config_.save_every > 0 && step_ % config_.save_every == 0 && !last;
-    // Several ranks: the others wait (longer than a collective may) while rank 0 evaluates or saves.
-    const bool root_alone = (evaluate_now && !feed_.eval.empty()) || save_now;
+    // Several ranks: the others wait (longer than a collective may) while rank 0 saves (a
+    // checkpoint, or the best model so far after an evaluation).
+    const bool root_alone = (eval && !config_.best_metric.empty()) || save_now;
     if (save_now && root) {
       elapsed_before_ += seconds_since(t0);
       save_checkpoint();

@@ -70,7 +70,8 @@ class Trainer {
   // Trains until total_steps, the time limit, or request_stop(); saves and returns a summary.
   TrainSummary run(const std::function<void(const ProgressEvent&)>& on_progress);
   // Evaluates on the feed's held-out batches (eval mode, no grad); with eval_chars known and a
-  // language-model loss, also nats and bits per character of the held-out text.
+  // language-model loss, also nats and bits per character of the held-out text. Several ranks:
+  // every rank calls it and computes its share of the batches; the report is rank 0's.
   EvalReport evaluate();
   int64_t step() const { return step_; }
 
@@ -99,8 +100,8 @@ class Trainer {
   // Sums the step's loss, counts and statistics over the ranks, and agrees on the stop flag and
   // rank 0's clock (no-op on one process).
   void reduce_step(StepResult& r);
-  // Writes the log line and metrics record of the window, evaluating first when asked.
-  void log(const StepResult& last, bool evaluate_now, double run_seconds, MetricsLog& metrics,
+  // Writes the log line and metrics record of the window, with the evaluation `eval` (or none).
+  void log(const StepResult& last, const EvalReport* eval, double run_seconds, MetricsLog& metrics,
            TrainSummary& summary, const std::function<void(const ProgressEvent&)>& on_progress);
   // Keeps the model in <out_dir>/best when the evaluation improves config.best_metric.
   void keep_if_best(const EvalReport& report, TrainSummary& summary);

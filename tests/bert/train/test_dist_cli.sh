@@ -6,9 +6,11 @@
 #  - a run resumes from 2 ranks onto 1 and from 1 onto 2 with exactly the result of one process;
 #  - SIGTERM to one rank stops every rank after the same step and the run is saved once;
 #  - a --grad-accum the ranks cannot share splits every micro-batch's rows instead;
-#  - a corpus run (held-out evaluation on rank 0) ends as on one process.
+#  - a corpus run with held-out evaluation split across the ranks (3 held-out batches: rank 1
+#    computes one) ends as on one process, evaluations bit for bit;
 #  - finetune on 2 ranks (--batch-size rows split, the last batch of one row leaving a rank without
-#    any) ends like one process: the first step's loss equal within rounding (no dropout).
+#    any) ends like one process: the first step's loss equal within rounding (no dropout), and the
+#    evaluation, split across the ranks with the classifier's logits sent to rank 0, agrees.
 # Usage: test_dist_cli.sh MPIRUN_SH PRETRAIN_BINARY COMPARE_SAFETENSORS_PY FINETUNE_BINARY
 set -u
 MPIRUN=$1
@@ -105,15 +107,20 @@ STEPS=$(grep -o '^model saved in .* ([0-9]* steps, interrupted)' <<<"$LOG" | gre
 check "SIGTERM: saved once, interrupted" "1" "$(grep -c '^model saved in .*, interrupted)' <<<"$LOG")"
 check "SIGTERM: the checkpoint of the step where all stopped" "checkpoint-${STEPS% steps}" "$(cd "$DIR/sig" && echo checkpoint-*)"
 
-# --- a corpus run with held-out evaluation (rank 0 evaluates) ends like one process.
+# evals RUN — the evaluation fields of a run's metrics.jsonl, one per line, at full precision.
+evals() { grep -o '"eval_[a-z_0-9]*":[^,}]*' "$1/metrics.jsonl"; }
+
+# --- a corpus run with held-out evaluation (split across the ranks) ends like one process.
 tiny_corpus "$DIR/corpus.txt"
 CORPUS=(--corpus "$DIR/corpus.txt" --model-config tiny --layers 1 --hidden 32 --vocab-size 60 --seq-len 32
-        --batch-size 4 --grad-accum 2 --lr 1e-3 --eval-every 2 --log-every 1 --threads 1 --steps 4 --eval-fraction 0.2)
+        --batch-size 2 --grad-accum 2 --lr 1e-3 --eval-every 2 --log-every 1 --threads 1 --steps 4 --eval-fraction 0.4)
 run c1 0 "${CORPUS[@]}" --out "$DIR/c1"
 run c2 2 "${CORPUS[@]}" --out "$DIR/c2"
 check "corpus run on 2 ranks rc" 0 "$RC"
 check "corpus run: the held-out line of one process" "$(grep '^held-out' "$DIR/c1.log")" "$(grep '^held-out' "$DIR/c2.log")"
 check "corpus run: the losses of one process" "$(losses "$DIR/c1")" "$(losses "$DIR/c2")"
+check "corpus run: evaluated twice" "6" "$(evals "$DIR/c1" | wc -l)"
+check "corpus run: the evaluations of one process, bit for bit" "$(evals "$DIR/c1")" "$(evals "$DIR/c2")"
 
 # --- finetune from that model on 2 ranks: 13 examples, batches of 4 (the last has 1 row).
 {
@@ -124,6 +131,8 @@ check "corpus run: the losses of one process" "$(losses "$DIR/c1")" "$(losses "$
   printf 'the cat sang\tnegative\n'
 } >"$DIR/train.tsv"
 printf 'sentence\tlabel\nthe cat ate the bone\tpositive\na bird sat in the tree\tnegative\n' >"$DIR/dev.tsv"
+# 5 held-out examples: batches of 4 and 1, the second evaluated by rank 1.
+printf 'the dog sat on the mat\tpositive\nthe cat sang\tnegative\na bird ate\tnegative\n' >>"$DIR/dev.tsv"
 FT=(--model "$DIR/c1" --train "$DIR/train.tsv" --eval "$DIR/dev.tsv" --batch-size 4 --lr 1e-3 --log-every 1 --epochs 2 --dropout 0
     --threads 1)
 run f1 0 "$FINETUNE" "${FT[@]}" --out "$DIR/f1"
@@ -133,6 +142,12 @@ check "finetune on 2 ranks: saved once" "1" "$(grep -c '^model saved in' <<<"$LO
 check "finetune on 2 ranks: every step logged once" "8" "$(wc -l <"$DIR/f2/metrics.jsonl")"
 check "finetune on 2 ranks: first loss of one process" "ok" "$(paste <(losses "$DIR/f1") <(losses "$DIR/f2") |
   awk 'NR == 1 {d = $2 - $4; if (d < 0) d = -d; print (d < 1e-5 * $2) ? "ok" : "far: " $2 " " $4}')"
+check "finetune on 2 ranks: the eval line of one process" "$(grep '^eval ' "$DIR/f1.log" | head -1 | sed 's/loss [0-9.]*//')" \
+  "$(grep '^eval ' "$DIR/f2.log" | head -1 | sed 's/loss [0-9.]*//')"
+check "finetune on 2 ranks: the first eval loss within 1e-4" "ok" "$(paste <(evals "$DIR/f1" | grep -m1 eval_loss | cut -d: -f2) \
+  <(evals "$DIR/f2" | grep -m1 eval_loss | cut -d: -f2) | awk '{d = $1 - $2; if (d < 0) d = -d; print (d < 1e-4 * $1) ? "ok" : "far: " $0}')"
+check "finetune on 2 ranks: all 5 held-out examples scored once" "5" \
+  "$(grep -A3 '^eval ' "$DIR/f2.log" | head -4 | awk '/^(positive|negative) / {s += $2 + $3} END {print s}')"
 
 echo "$CASES checks, $FAILS failed"
 [[ $FAILS -eq 0 ]]
