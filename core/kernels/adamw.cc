@@ -6,6 +6,7 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/kernels/adamw.h"
@@ -41,23 +42,33 @@ void AdamWImpl(float* p, const float* g, float* m, float* v, int64_t n, const Ad
   const auto b2 = hn::Set(d, c.beta2), omb2 = hn::Set(d, c.one_minus_beta2);
   const auto step = hn::Set(d, c.step_size), bc2 = hn::Set(d, c.bc2_sqrt), eps = hn::Set(d, c.eps);
   const auto scale = hn::Set(d, c.grad_scale);
-  int64_t i = 0;
-  for (; i + N <= n; i += N) {
-    const auto vg = hn::Mul(hn::LoadU(d, g + i), scale);
-    const auto vp = hn::Mul(hn::LoadU(d, p + i), decay);
-    const auto vm = hn::MulAdd(b1, hn::LoadU(d, m + i), hn::Mul(omb1, vg));
-    const auto vv = hn::MulAdd(b2, hn::LoadU(d, v + i), hn::Mul(omb2, hn::Mul(vg, vg)));
+  // One vector of elements at p, g, m, v.
+  const auto update = [&](float* pp, const float* gg, float* mm, float* vv_) {
+    const auto vg = hn::Mul(hn::LoadU(d, gg), scale);
+    const auto vp = hn::Mul(hn::LoadU(d, pp), decay);
+    const auto vm = hn::MulAdd(b1, hn::LoadU(d, mm), hn::Mul(omb1, vg));
+    const auto vv = hn::MulAdd(b2, hn::LoadU(d, vv_), hn::Mul(omb2, hn::Mul(vg, vg)));
     const auto denom = hn::Add(hn::Div(hn::Sqrt(vv), bc2), eps);
-    hn::StoreU(hn::Sub(vp, hn::Div(hn::Mul(step, vm), denom)), d, p + i);
-    hn::StoreU(vm, d, m + i);
-    hn::StoreU(vv, d, v + i);
-  }
-  for (; i < n; ++i) {  // the same formula, one element at a time
-    const float gi = g[i] * c.grad_scale;
-    const float pi = p[i] * c.decay;
-    m[i] = c.beta1 * m[i] + c.one_minus_beta1 * gi;
-    v[i] = c.beta2 * v[i] + c.one_minus_beta2 * (gi * gi);
-    p[i] = pi - (c.step_size * m[i]) / (std::sqrt(v[i]) / c.bc2_sqrt + c.eps);
+    hn::StoreU(hn::Sub(vp, hn::Div(hn::Mul(step, vm), denom)), d, pp);
+    hn::StoreU(vm, d, mm);
+    hn::StoreU(vv, d, vv_);
+  };
+  int64_t i = 0;
+  for (; i + N <= n; i += N) update(p + i, g + i, m + i, v + i);
+  if (i < n) {
+    // The last n − i elements through the same vector code, on copies padded to a whole vector:
+    // every element gets the same bits wherever a sweep starts (ZeRO-1 shards cut groups anywhere).
+    constexpr size_t kMax = HWY_MAX_BYTES / sizeof(float);
+    HWY_ALIGN float tp[kMax] = {}, tg[kMax] = {}, tm[kMax] = {}, tv[kMax] = {};
+    const size_t rest = static_cast<size_t>(n - i);
+    std::copy_n(p + i, rest, tp);
+    std::copy_n(g + i, rest, tg);
+    std::copy_n(m + i, rest, tm);
+    std::copy_n(v + i, rest, tv);
+    update(tp, tg, tm, tv);
+    std::copy_n(tp, rest, p + i);
+    std::copy_n(tm, rest, m + i);
+    std::copy_n(tv, rest, v + i);
   }
 }
 
