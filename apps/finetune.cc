@@ -34,6 +34,7 @@ const char* kUsage =
     "                [--lr X] [--warmup-ratio X] [--weight-decay X] [--max-grad-norm X] [--dropout X]\n"
     "                [--metric NAME] [--seed N] [--threads N] [--precision fp32|bf16] [--eval-every N]\n"
     "                [--log-every N] [--keep N] [--random-init] [--resume DIR] [--profile]\n"
+    "                [--zero 0|1]\n"
     "  Fine-tunes the checkpoint in --model (any nnbert or HuggingFace BERT directory) on --train:\n"
     "  sequence classification (BertForSequenceClassification) from TSV/CSV with a header row\n"
     "  (columns by name: text/sentence/sentence1, text_pair/sentence2, label by default) or JSON lines\n"
@@ -51,7 +52,8 @@ const char* kUsage =
     "  binary tasks, accuracy for other classification, pearson for regression, macro_f1 for tokens)\n"
     "  is kept in DIR/best and is the final model in DIR. Checkpoints every epoch (the last --keep);\n"
     "  Ctrl-C saves and stops; --resume DIR continues exactly with the run's own settings (only\n"
-    "  --steps or --epochs to extend it, and --keep, --log-every, --threads, --precision, --profile).\n"
+    "  --steps or --epochs to extend it, and --keep, --log-every, --threads, --precision, --profile,\n"
+    "  --zero). --zero 1 (under mpirun): each rank keeps AdamW's moments for its 1/N of the parameters.\n"
     "  --random-init trains the same architecture from random weights (the baseline that shows what\n"
     "  pretraining brings).\n";
 
@@ -186,7 +188,7 @@ int run(int argc, char** argv) {
                        {"--model", "--train", "--eval", "--out", "--task", "--text-column", "--text-pair-column",
                         "--label-column", "--format", "--problem-type", "--positive-label", "--max-length",
                         "--batch-size", "--epochs", "--steps", "--lr", "--warmup-ratio", "--weight-decay",
-                        "--max-grad-norm", "--dropout", "--metric", "--seed", "--threads", "--precision",
+                        "--max-grad-norm", "--dropout", "--metric", "--seed", "--threads", "--zero", "--precision",
                         "--eval-every", "--log-every", "--keep", "--resume"},
                        {"--random-init", "--profile"});
   if (args.help()) {
@@ -195,6 +197,7 @@ int run(int argc, char** argv) {
   }
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
+  const int zero_stage = static_cast<int>(args.get_int("--zero", 0, 0, 1));
   nn::kernels::set_gemm_precision(
       cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
   cli::stop_on_signals();
@@ -336,6 +339,7 @@ int run(int argc, char** argv) {
     cfg.total_steps = bert::steps_per_epoch(data.train->size(), static_cast<size_t>(cfg.batch_size)) *
                       args.get_int("--epochs", 3, 1, 100000);
 
+  cfg.zero_stage = zero_stage;  // a launch setting (also when resuming)
   bert::Trainer trainer(*model, cfg, bert::task_feed(data.train, data.eval.get(), static_cast<size_t>(cfg.batch_size), cfg.seed));
   if (!resume_from.empty()) trainer.resume(resume_from);
   const cli::ProgressPrinter printer;

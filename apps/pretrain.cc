@@ -31,7 +31,7 @@ const char* kUsage =
     "                [--eval-fraction X | --eval-file FILE] [--keep N] [--resume DIR] [--synthetic]\n"
     "                [--cased] [--whole-word-masking] [--static-masking] [--mask-prob X] [--no-pack]\n"
     "                [--group-by-length N] [--layers N] [--hidden N] [--heads N] [--intermediate N]\n"
-    "                [--precision fp32|bf16] [--save-bf16] [--profile]\n"
+    "                [--precision fp32|bf16] [--save-bf16] [--profile] [--zero 0|1]\n"
     "  Trains BERT on text files or directories (default: data/foldoc/foldoc.txt under the current\n"
     "  directory, where scripts/get-corpus.sh puts the FOLDOC corpus).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
@@ -62,9 +62,12 @@ const char* kUsage =
     "  softmax, LayerNorm and loss stay fp32 (about 2x the GEMM rate on AVX512-BF16 CPUs).\n"
     "  --save-bf16 writes the final model's weights in bf16 (half the size; checkpoint-N stay fp32).\n"
     "  --profile prints, at the end, time per op (forward and backward) and GEMM GFLOP/s per step.\n"
+    "  --zero 1 (under mpirun): each rank keeps AdamW's moments for its 1/N of the parameters only\n"
+    "  (ZeRO-1: the optimizer's memory divided by N; the same result bit for bit).\n"
     "  --resume DIR continues a run (DIR or its newest checkpoint-N) with the settings it started with\n"
     "  (options that repeat them are accepted; others are refused), except --steps/--epochs/--minutes,\n"
-    "  --eval-every, --save-every, --log-every, --keep, --threads, --precision, --save-bf16, --profile.\n"
+    "  --eval-every, --save-every, --log-every, --keep, --threads, --precision, --save-bf16, --profile,\n"
+    "  --zero.\n"
     "  The run owns DIR/vocab.txt; its corpus and held-out files must be unchanged (if they moved,\n"
     "  give their new locations with --corpus / --eval-file).\n";
 
@@ -180,7 +183,7 @@ int run(int argc, char** argv) {
   const cli::Args args(argc, argv,
                        {"--corpus", "--out", "--model-config", "--vocab", "--vocab-size", "--objective", "--seq-len",
                         "--batch-size", "--grad-accum", "--steps", "--epochs", "--minutes", "--lr", "--warmup-steps",
-                        "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--eval-every", "--log-every",
+                        "--weight-decay", "--max-grad-norm", "--dropout", "--seed", "--threads", "--zero", "--eval-every", "--log-every",
                         "--save-every", "--eval-fraction", "--eval-file", "--keep", "--resume", "--layers", "--hidden",
                         "--heads", "--intermediate", "--precision", "--group-by-length", "--mask-prob"},
                        {"--synthetic", "--cased", "--whole-word-masking", "--static-masking", "--profile",
@@ -197,6 +200,7 @@ int run(int argc, char** argv) {
   if (args.flag("--pack") && args.get("--objective") == "clm")
     throw cli::UsageError("--pack: packing is for the masked objectives (mlm, mlm+nsp); clm blocks are full already");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
+  const int zero_stage = static_cast<int>(args.get_int("--zero", 0, 0, 1));
   nn::kernels::set_gemm_precision(
       cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
   cli::stop_on_signals();
@@ -270,6 +274,7 @@ int run(int argc, char** argv) {
   }
   bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model->config().vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
   const bert::FrequencyBaselines baselines = feed.baselines;
+  cfg.zero_stage = zero_stage;  // a launch setting (also when resuming)
   bert::Trainer trainer(*model, cfg, std::move(feed));
   if (!resume_from.empty()) trainer.resume(resume_from);
   const cli::ProgressPrinter printer;

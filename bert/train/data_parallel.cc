@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "bert/data/batch_rows.h"
 #include "core/kernels/elementwise.h"
+#include "core/profile.h"
 #include "core/rng.h"
 
 namespace bert {
@@ -69,8 +70,34 @@ void DataParallel::after_backward(int64_t micro) {
   if (!first) nn::kernels::add_inplace(flat_.grads.data(), kept_.data(), flat_.grads.numel());
 }
 
+nn::dist::Shard DataParallel::optimizer_shard(bool zero) const {
+  const int64_t total = flat_.values.numel();
+  return zero ? nn::dist::shard_of(total, size(), rank()) : nn::dist::Shard{0, total};
+}
+
+void DataParallel::allgather_parameters() {
+  const nn::profile::Scope prof("dist_allgather_parameters");
+  comm_.allgather_shards(flat_.values.data(), flat_.values.numel());
+}
+
+nn::Tensor DataParallel::gather_moment(const nn::Tensor& shard, nn::Tensor into) {
+  const int64_t total = flat_.values.numel();
+  if (shard.numel() == total) return shard;
+  NN_CHECK(!into.defined() || into.numel() == total, "data parallel: a moment gathers into ", total, " floats");
+  nn::Tensor all = !root() ? nn::Tensor() : into.defined() ? into : nn::Tensor::empty({total});
+  comm_.gather_shards(shard.data(), root() ? all.data() : nullptr, total, 0);
+  return all;
+}
+
 void DataParallel::wait_for_root() {
   if (distributed()) comm_.barrier_within(50 * nn::dist::timeout());
+}
+
+bool DataParallel::agree_with_root(bool value) {
+  if (!distributed()) return value;
+  char v = value ? 1 : 0;
+  comm_.broadcast_bytes(&v, 1, 0);
+  return v != 0;
 }
 
 void DataParallel::sum(std::vector<double>& values) {

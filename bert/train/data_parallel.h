@@ -60,6 +60,8 @@ class DataParallel {
   // All ranks wait here while rank 0 alone evaluates or saves (up to 50× the collective timeout:
   // such work may take longer than any one collective should).
   void wait_for_root();
+  // Rank 0's `value` on every rank (a decision only rank 0 can take, that all must follow).
+  bool agree_with_root(bool value);
   // values[i] ← Σ over ranks (fp64; the step's loss, counts, statistics, flags).
   void sum(std::vector<double>& values);
   // Evaluation is split across ranks: held-out batch i is computed by rank i mod size().
@@ -68,6 +70,15 @@ class DataParallel {
   // statistics, and its logits when `with_logits`, from the rank that computed it (`out`, which
   // the other ranks leave empty). Returns the output on rank 0 (the others' is empty).
   TaskOutput gather_eval_output(size_t i, TaskOutput out, bool with_logits);
+  // ZeRO-1: the range of the flat parameters whose AdamW moments this rank keeps and updates
+  // (its shard when `zero` and several ranks, else all of them).
+  nn::dist::Shard optimizer_shard(bool zero) const;
+  // ZeRO-1, after each rank's update of its shard: every rank gets every updated shard.
+  void allgather_parameters();
+  // ZeRO-1: the whole moment buffer on rank 0 (every rank calls it with its shard; the others get
+  // an undefined tensor), gathered into `into` when given (a flat-sized buffer free for now).
+  // Without sharding, returns `shard` itself.
+  nn::Tensor gather_moment(const nn::Tensor& shard, nn::Tensor into = {});
   // Seconds ranks spent blocked on gradient allreduces so far.
   double wait_seconds() const { return buckets_ ? buckets_->wait_seconds() : 0.0; }
 

@@ -72,6 +72,8 @@ struct TrainConfig {
   TaskDataOptions task_data;        // the labelled data (fine-tuning)
   std::string best_metric;          // an evaluation metric ("f1", "mcc"…): keep the best model, end with it
   bool greater_is_better = true;    // how best_metric improves
+  // Launch settings, not stored with the run (a resumed run may change them, like the threads):
+  int zero_stage = 0;  // 1: several ranks keep and update one shard each of AdamW's moments (ZeRO-1)
 };
 
 // Objectives are stored by their command-line names ("mlm+nsp", "mlm", "clm").

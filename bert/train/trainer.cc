@@ -45,8 +45,9 @@ std::vector<std::pair<std::string, double>> means(const Statistics& stats) {
 
 struct Trainer::Optimizer {
   nn::AdamW adamw;
-  Optimizer(nn::FlatParameters& flat, const TrainConfig& c)
-      : adamw(flat, {0.9f, 0.999f, 1e-6f, static_cast<float>(c.weight_decay), true}) {}
+  // AdamW over `shard` of the flat parameters (all of them unless ZeRO-1 shards them).
+  Optimizer(nn::FlatParameters& flat, const TrainConfig& c, nn::dist::Shard shard)
+      : adamw(flat, {0.9f, 0.999f, 1e-6f, static_cast<float>(c.weight_decay), true}, shard.begin, shard.end) {}
 };
 
 Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
@@ -65,8 +66,11 @@ Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
                config_.total_steps > 0 ? config_.total_steps : int64_t{1} << 40};
   nn::FlatParameters* flat = model_.flat_parameters();
   if (!flat) flat = &model_.flatten_parameters(nn::is_no_decay_parameter);
-  opt_ = std::make_unique<Optimizer>(*flat, config_);
+  NN_CHECK(config_.zero_stage == 0 || config_.zero_stage == 1, "trainer: ZeRO stage ", config_.zero_stage,
+           " (0: none, 1: AdamW's moments sharded across ranks)");
   dp_ = std::make_unique<DataParallel>(nn::dist::world(), model_, config_.grad_accum);
+  sharded_ = config_.zero_stage >= 1 && dp_->distributed();
+  opt_ = std::make_unique<Optimizer>(*flat, config_, dp_->optimizer_shard(sharded_));
 }
 
 Trainer::~Trainer() = default;
@@ -110,6 +114,7 @@ Trainer::StepResult Trainer::train_step() {
   r.lr = schedule_.lr(step_);
   // Clipping rides in the AdamW sweep: the same values as scaling the gradients first, one pass less.
   opt_->adamw.step(static_cast<float>(r.lr), nn::clip_coefficient(r.grad_norm, config_.max_grad_norm));
+  if (sharded_) dp_->allgather_parameters();  // ZeRO-1: each rank updated its shard
   ++step_;
   tokens_seen_ += r.tokens;
   return r;
@@ -172,6 +177,12 @@ EvalReport Trainer::evaluate() {
 }
 
 void Trainer::save_checkpoint() {
+  // ZeRO-1: every rank sends its shard of the moments; rank 0 alone writes. The first moment is
+  // gathered into the gradient buffer (idle between steps), so a save costs one moment's memory.
+  const nn::Tensor exp_avg = dp_->gather_moment(opt_->adamw.exp_avg(), model_.flat_parameters()->grads);
+  const nn::Tensor exp_avg_sq = dp_->gather_moment(opt_->adamw.exp_avg_sq());
+  saved_step_ = step_;
+  if (!dp_->root()) return;
   const fs::path out(config_.out_dir);
   const fs::path final_dir = out / run_dir::checkpoint_name(step_);
   const fs::path tmp = out / (run_dir::checkpoint_name(step_) + ".tmp");
@@ -182,7 +193,7 @@ void Trainer::save_checkpoint() {
   try {
     save_pretrained(tmp.string(), model_, config_.vocab_path, config_.lower_case);
     nn::write_safetensors((tmp / "optimizer.safetensors").string(),
-                          {{"exp_avg", opt_->adamw.exp_avg()}, {"exp_avg_sq", opt_->adamw.exp_avg_sq()}},
+                          {{"exp_avg", exp_avg}, {"exp_avg_sq", exp_avg_sq}},
                           {{"step", std::to_string(opt_->adamw.steps())}});
     // Written last: a checkpoint is complete when its trainer state exists.
     run_dir::TrainerState state{step_, tokens_seen_, elapsed_before_,
@@ -194,9 +205,9 @@ void Trainer::save_checkpoint() {
     fs::rename(tmp, final_dir);
   } catch (...) {
     fs::remove_all(tmp, ec);  // the previous checkpoints stay as they were
+    saved_step_ = -1;
     throw;
   }
-  saved_step_ = step_;
   run_dir::rotate(config_.out_dir, config_.keep_checkpoints, step_);
 }
 
@@ -229,8 +240,12 @@ void Trainer::resume(const std::string& dir) {
   const run_dir::TrainerState state = run_dir::read_state(ckpt);
   load_weights(model_, (fs::path(ckpt) / "model.safetensors").string());
   const nn::SafeTensorsFile opt = nn::SafeTensorsFile::open((fs::path(ckpt) / "optimizer.safetensors").string());
-  opt.read_f32_into("exp_avg", opt_->adamw.exp_avg().data(), opt_->adamw.exp_avg().numel());
-  opt.read_f32_into("exp_avg_sq", opt_->adamw.exp_avg_sq().data(), opt_->adamw.exp_avg_sq().numel());
+  // Each moment whole, then this rank's shard of it (ZeRO-1; without it the shard is the whole).
+  for (const auto& [name, moment] : {std::pair{"exp_avg", &opt_->adamw.exp_avg()}, std::pair{"exp_avg_sq", &opt_->adamw.exp_avg_sq()}}) {
+    nn::Tensor all = nn::Tensor::empty({model_.flat_parameters()->values.numel()});
+    opt.read_f32_into(name, all.data(), all.numel());
+    std::copy_n(all.data() + opt_->adamw.begin(), moment->numel(), moment->data());
+  }
   const auto& meta = opt.metadata();
   NN_CHECK(meta.count("step"), ckpt, "/optimizer.safetensors: no \"step\" in its metadata");
   opt_->adamw.set_steps(std::stoll(meta.at("step")));
@@ -344,26 +359,28 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
     // Several ranks: the others wait (longer than a collective may) while rank 0 saves (a
     // checkpoint, or the best model so far after an evaluation).
     const bool root_alone = (eval && !config_.best_metric.empty()) || save_now;
-    if (save_now && root) {
+    if (save_now) {
       elapsed_before_ += seconds_since(t0);
-      save_checkpoint();
+      save_checkpoint();  // every rank (ZeRO-1 gathers the moments); rank 0 writes
       elapsed_before_ -= seconds_since(t0);
-      ProgressEvent sv;
-      sv.kind = ProgressEvent::Kind::Saved;
-      sv.step = step_;
-      sv.path = (fs::path(config_.out_dir) / run_dir::checkpoint_name(step_)).string();
-      on_progress(sv);
+      if (root) {
+        ProgressEvent sv;
+        sv.kind = ProgressEvent::Kind::Saved;
+        sv.step = step_;
+        sv.path = (fs::path(config_.out_dir) / run_dir::checkpoint_name(step_)).string();
+        on_progress(sv);
+      }
     }
     if (root_alone) dp_->wait_for_root();
   }
   elapsed_before_ += seconds_since(t0);
   summary.steps = step_;
   summary.final_dir = config_.out_dir;
-  if (!root) return summary;  // rank 0 saves the run once
   // A run stopped right after a periodic save, or before its first step after resuming, has its
   // checkpoint already: it is kept as it is (rewriting it would leave, for a moment, no
-  // checkpoint of this step under its name).
-  if (saved_step_ != step_) save_checkpoint();
+  // checkpoint of this step under its name). Rank 0's view decides for every rank.
+  if (dp_->agree_with_root(saved_step_ != step_)) save_checkpoint();
+  if (!root) return summary;  // rank 0 saves the run once
   save_final(summary);
   ProgressEvent done;
   done.kind = ProgressEvent::Kind::Done;

@@ -105,6 +105,7 @@ class Trainer {
            TrainSummary& summary, const std::function<void(const ProgressEvent&)>& on_progress);
   // Keeps the model in <out_dir>/best when the evaluation improves config.best_metric.
   void keep_if_best(const EvalReport& report, TrainSummary& summary);
+  // Writes checkpoint-<step> (rank 0; every rank calls it, ZeRO-1's moments are gathered).
   void save_checkpoint();
   void save_final(TrainSummary& summary);
   // Fixes total_steps (and the schedule's end) so that training fills config.max_minutes, from the
@@ -125,6 +126,7 @@ class Trainer {
   struct Optimizer;
   std::unique_ptr<Optimizer> opt_;
   std::unique_ptr<DataParallel> dp_;
+  bool sharded_ = false;  // ZeRO-1 over several ranks: AdamW updates this rank's shard
   std::chrono::steady_clock::time_point run_t0_;  // when run() started
   bool agreed_stop_ = false;     // several ranks: some rank was asked to stop (last step's reduction)
   double agreed_elapsed_ = 0;    // several ranks: rank 0's seconds since run() started, at that step

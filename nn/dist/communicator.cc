@@ -1,6 +1,8 @@
 // communicator.cc — the single-process backend, the choice of world(), handles and the timeout.
 #include "nn/dist/communicator.h"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +39,11 @@ class SingleProcess final : public Communicator {
     if (n > 0 && in != out) std::memmove(out, in, static_cast<size_t>(n) * sizeof(float));
   }
   void reduce_scatter_sum(const float* in, float* out, int64_t n) override { allgather(in, out, n); }
+  void allgather_shards(float*, int64_t) override {}  // the one shard is the whole buffer
+  void gather_shards(const float* mine, float* all, int64_t total, int root) override {
+    check_root(root);
+    if (total > 0 && mine != all) std::memmove(all, mine, static_cast<size_t>(total) * sizeof(float));
+  }
   void barrier_within(double) override {}
   [[noreturn]] void abort(const std::string& message, int code) override {
     std::fflush(stdout);
@@ -45,10 +52,18 @@ class SingleProcess final : public Communicator {
   }
 
  private:
-  static void check_root(int root) { NN_CHECK(root == 0, "broadcast: root ", root, " but the run has 1 rank"); }
+  static void check_root(int root) { NN_CHECK(root == 0, "collective: root ", root, " but the run has 1 rank"); }
 };
 
 }  // namespace
+
+Shard shard_of(int64_t total, int size, int rank) {
+  NN_CHECK(total >= 0 && size >= 1 && rank >= 0 && rank < size, "shard_of: rank ", rank, " of ", size,
+           " ranks over ", total, " elements");
+  const int64_t base = total / size, extra = total % size;
+  const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
 
 Handle& Handle::operator=(Handle&& other) noexcept {
   if (this != &other) {

@@ -46,6 +46,14 @@ class Handle {
 
 enum class Op { Sum, Max, Min };
 
+// A contiguous range [begin, end) of a buffer.
+struct Shard {
+  int64_t begin = 0, end = 0;
+};
+// Rank `rank`'s shard of `total` elements split across `size` ranks: consecutive ranges, the first
+// total mod size of them one element longer (ZeRO-1's optimizer shards).
+Shard shard_of(int64_t total, int size, int rank);
+
 // Seconds a collective may wait before the job is aborted (NNBERT_DIST_TIMEOUT, default 600).
 double timeout();
 
@@ -77,6 +85,12 @@ class Communicator {
   virtual void broadcast_bytes(void* data, int64_t n, int root) = 0;
   // out[r·n .. (r+1)·n) ← rank r's in[0..n); out holds size()·n floats.
   virtual void allgather(const float* in, float* out, int64_t n) = 0;
+  // In place: data holds `total` floats, of which each rank r has computed its
+  // shard_of(total, size(), r); afterwards every rank holds every shard.
+  virtual void allgather_shards(float* data, int64_t total) = 0;
+  // Every rank's shard_of(total, size(), r), held alone in `mine`, into `all` (total floats) on
+  // `root`; `all` is not touched elsewhere.
+  virtual void gather_shards(const float* mine, float* all, int64_t total, int root) = 0;
   // out[0..n) ← Σ over ranks of their in[rank()·n .. (rank()+1)·n); in holds size()·n floats.
   virtual void reduce_scatter_sum(const float* in, float* out, int64_t n) = 0;
   // Returns once every rank has called it.

@@ -9,10 +9,12 @@
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdio>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "nn/dist/communicator.h"
@@ -131,6 +133,27 @@ class Mpi final : public Communicator {
     MPI_Iallgather(in, count_of(n, "allgather"), MPI_FLOAT, out, count_of(n, "allgather"), MPI_FLOAT, comm_, &req);
     wait_request(req, "allgather", n);
   }
+  void allgather_shards(float* data, int64_t total) override {
+    std::vector<int> counts, displs;
+    shard_layout(total, counts, displs);
+    MPI_Request req;
+    MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts.data(), displs.data(), MPI_FLOAT, comm_, &req);
+    wait_request(req, "allgather", total);
+  }
+  void gather_shards(const float* mine, float* all, int64_t total, int root) override {
+    check_root(root);
+    std::vector<int> counts, displs;
+    shard_layout(total, counts, displs);
+    const size_t me = static_cast<size_t>(rank_);
+    MPI_Request req;
+    if (rank_ == root) {  // the root's own shard goes in place first
+      std::copy_n(mine, counts[me], all + displs[me]);
+      MPI_Igatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, all, counts.data(), displs.data(), MPI_FLOAT, root, comm_, &req);
+    } else {
+      MPI_Igatherv(mine, counts[me], MPI_FLOAT, nullptr, nullptr, nullptr, MPI_FLOAT, root, comm_, &req);
+    }
+    wait_request(req, "gather", total);
+  }
   void reduce_scatter_sum(const float* in, float* out, int64_t n) override {
     MPI_Request req;
     MPI_Ireduce_scatter_block(in, out, count_of(n, "reduce_scatter"), MPI_FLOAT, MPI_SUM, comm_, &req);
@@ -149,8 +172,18 @@ class Mpi final : public Communicator {
   [[noreturn]] void abort(const std::string& message, int code) override { abort_job(message, code); }
 
  private:
+  // Counts and offsets of every rank's shard_of(total, size_, r), as MPI's *v collectives take them.
+  void shard_layout(int64_t total, std::vector<int>& counts, std::vector<int>& displs) const {
+    counts.resize(static_cast<size_t>(size_));
+    displs.resize(static_cast<size_t>(size_));
+    for (int r = 0; r < size_; ++r) {
+      const Shard s = shard_of(total, size_, r);
+      counts[static_cast<size_t>(r)] = count_of(s.end - s.begin, "shard");
+      displs[static_cast<size_t>(r)] = count_of(s.begin, "shard");
+    }
+  }
   void check_root(int root) const {
-    NN_CHECK(root >= 0 && root < size_, "broadcast: root ", root, " but the run has ", size_, " ranks");
+    NN_CHECK(root >= 0 && root < size_, "collective: root ", root, " but the run has ", size_, " ranks");
   }
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1;

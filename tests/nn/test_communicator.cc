@@ -139,6 +139,40 @@ TEST_CASE("communicator: broadcast, allgather, reduce-scatter, allreduce max/min
   comm().barrier();
 }
 
+TEST_CASE("communicator: shards tile a buffer; allgather_shards and gather_shards move them", "[dist]") {
+  // shard_of: consecutive, covering, sizes differing by at most one (the longer ones first).
+  for (int64_t total : {int64_t{0}, int64_t{3}, int64_t{10}, int64_t{1001}}) {
+    for (int size : {1, 2, 3, 4, 7}) {
+      int64_t at = 0;
+      for (int r = 0; r < size; ++r) {
+        const dist::Shard s = dist::shard_of(total, size, r);
+        REQUIRE(s.begin == at);
+        REQUIRE(s.end - s.begin == total / size + (r < total % size ? 1 : 0));
+        at = s.end;
+      }
+      REQUIRE(at == total);
+    }
+  }
+  const int w = comm().size(), r = comm().rank();
+  for (int64_t total : {int64_t{3}, int64_t{1001}, int64_t{100003}}) {
+    const dist::Shard mine = dist::shard_of(total, w, r);
+    // allgather_shards: each rank fills its shard (the rest is garbage), then all hold everything.
+    std::vector<float> x(static_cast<size_t>(total), -1.f - static_cast<float>(r));
+    for (int64_t i = mine.begin; i < mine.end; ++i) x[static_cast<size_t>(i)] = value(0, i);
+    comm().allgather_shards(x.data(), total);
+    for (int64_t i = 0; i < total; ++i) REQUIRE(x[static_cast<size_t>(i)] == value(0, i));
+    // gather_shards: each rank's shard held alone reaches the root, in place.
+    const int root = w - 1;
+    std::vector<float> part(static_cast<size_t>(mine.end - mine.begin)), all(static_cast<size_t>(total), 0.f);
+    for (int64_t i = mine.begin; i < mine.end; ++i) part[static_cast<size_t>(i - mine.begin)] = value(1, i);
+    comm().gather_shards(part.data(), all.data(), total, root);
+    if (r == root)
+      for (int64_t i = 0; i < total; ++i) REQUIRE(all[static_cast<size_t>(i)] == value(1, i));
+    else
+      REQUIRE(std::count(all.begin(), all.end(), 0.f) == total);  // not touched off the root
+  }
+}
+
 TEST_CASE("gradient buckets: the sums over ranks, started while backward runs", "[dist]") {
   const int w = comm().size(), r = comm().rank();
   // Reference: each rank's own gradient plus an addend (its earlier micro-batches), then a plain

@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include "nn/linear.h"
 #include "nn/optim/adamw.h"
@@ -56,6 +59,45 @@ TEST_CASE("AdamW follows PyTorch's update, with decay only on decayed groups", "
     // fp32 arithmetic over four updates of size ≈ lr: a few ulps of 0.2 (1.5e-8 each).
     for (int64_t i = 0; i < n; ++i) CHECK(f.values.data()[i] == Approx(p[i]).margin(2e-7));
   }
+}
+
+TEST_CASE("AdamW over ranges of the buffer (ZeRO-1 shards): the bits of the whole update", "[optim][adamw]") {
+  // Groups of 185 (decayed weight) and 5 (bias) elements; the shards cut the weight's group in the
+  // middle and end inside the bias, at offsets that are not multiples of any vector width.
+  struct Wide : Module {
+    Linear lin{37, 5, true, 0.5f, 3};
+    Wide() { register_module("lin", lin); }
+  };
+  Wide whole, parts;
+  FlatParameters& fw = whole.flatten_parameters(is_no_decay_parameter);
+  FlatParameters& fp = parts.flatten_parameters(is_no_decay_parameter);
+  const int64_t n = fw.values.numel();
+  REQUIRE(n == 190);
+  const AdamWConfig cfg{0.9f, 0.999f, 1e-6f, 0.01f, true};
+  AdamW all(fw, cfg);
+  const int64_t cuts[] = {0, 61, 187, n};
+  std::vector<std::unique_ptr<AdamW>> shards;
+  for (int k = 0; k < 3; ++k) shards.push_back(std::make_unique<AdamW>(fp, cfg, cuts[k], cuts[k + 1]));
+  for (int step = 1; step <= 3; ++step) {
+    fill_grads(fw, step);
+    fill_grads(fp, step);
+    all.step(0.05f, 0.8f);
+    // The first shard alone changes only its own range.
+    const std::vector<float> before = fp.values.to_vector();
+    shards[0]->step(0.05f, 0.8f);
+    for (int64_t i = cuts[1]; i < n; ++i) REQUIRE(fp.values.data()[i] == before[static_cast<size_t>(i)]);
+    shards[1]->step(0.05f, 0.8f);
+    shards[2]->step(0.05f, 0.8f);
+  }
+  REQUIRE(std::memcmp(fw.values.data(), fp.values.data(), static_cast<size_t>(n) * sizeof(float)) == 0);
+  for (int k = 0; k < 3; ++k) {
+    REQUIRE(shards[static_cast<size_t>(k)]->exp_avg().numel() == cuts[k + 1] - cuts[k]);
+    REQUIRE(std::memcmp(all.exp_avg().data() + cuts[k], shards[static_cast<size_t>(k)]->exp_avg().data(),
+                        static_cast<size_t>(cuts[k + 1] - cuts[k]) * sizeof(float)) == 0);
+    REQUIRE(std::memcmp(all.exp_avg_sq().data() + cuts[k], shards[static_cast<size_t>(k)]->exp_avg_sq().data(),
+                        static_cast<size_t>(cuts[k + 1] - cuts[k]) * sizeof(float)) == 0);
+  }
+  REQUIRE_THROWS_WITH(AdamW(fp, cfg, 10, n + 1), Catch::Contains("outside the 190 parameters"));
 }
 
 TEST_CASE("SGD with momentum", "[optim]") {
