@@ -350,7 +350,11 @@ TrainSummary Trainer::run(const std::function<void(const ProgressEvent&)>& on_pr
     const bool last = step_ == config_.total_steps || out_of_time();
     const bool evaluate_now = (config_.eval_every > 0 && step_ % config_.eval_every == 0) || last;
     std::optional<EvalReport> eval;  // every rank evaluates its share; rank 0 has the report
-    if (evaluate_now && !feed_.eval.empty()) eval = evaluate();
+    if (evaluate_now && !feed_.eval.empty()) {
+      const auto e0 = std::chrono::steady_clock::now();
+      eval = evaluate();
+      window_.start += std::chrono::steady_clock::now() - e0;  // the window's speed is training's alone
+    }
     if (step_ % std::max<int64_t>(config_.log_every, 1) == 0 || evaluate_now || step_ == 1) {
       if (root) log(r, eval ? &*eval : nullptr, seconds_since(t0), *metrics, summary, on_progress);
       else window_ = Window{std::chrono::steady_clock::now()};
