@@ -2,7 +2,6 @@
 #include "nn/dist/communicator.h"
 
 #include <algorithm>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
