@@ -9,6 +9,10 @@
 // (undropped) probabilities themselves (one GEMM and one exp pass less in backward; measured in
 // bench/bench_attention.cc). For long sequences it keeps only the log-sum-exp (O(T) memory
 // instead of O(T·S)) and the backward recomputes the probabilities block by block.
+//
+// Precision: with the gemm precision at bf16 (kernels/gemm.h) and a CPU with AVX512-BF16, the
+// kernel's products run on bf16 operands (AttentionDims::bf16); its softmax stays fp32. The
+// backward uses the forward's precision.
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -16,6 +20,8 @@
 
 #include "core/autograd.h"
 #include "core/kernels/attention.h"
+#include "core/kernels/bf16_tile.h"
+#include "core/kernels/gemm.h"
 #include "core/ops.h"
 #include "core/profile.h"
 
@@ -115,7 +121,9 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
   const auto [kd, lk] = kernel_input(k);
   const auto [vd, lv] = kernel_input(v);
   const kernels::AttentionDims dims{B, H, T, S, D, mask.defined() ? mask.data() : nullptr, causal,
-                                    dropout_p, dropout_seed, seg.defined() ? seg.ids() : nullptr};
+                                    dropout_p, dropout_seed, seg.defined() ? seg.ids() : nullptr,
+                                    kernels::gemm_precision() == kernels::GemmPrecision::kBf16 &&
+                                        kernels::bf16_tiles_supported()};
 
   Tensor out = empty_like_layout(q);
   const kernels::HeadsLayout lo = *heads_layout(out);

@@ -1,0 +1,48 @@
+// kernels/attention_operands.h — the attention kernel's operands rounded to bf16 once per call, in
+// the layouts kernels/bf16_tile.h reads (internal to kernels/attention.cc; not installed).
+//
+// A (B,H,n,D) operand x (q, k, v or dout) gives up to three copies, each head contiguous:
+//   rows    (B·H, n, Dp)      x as an A operand over D (Dp = D rounded up to even, zero-padded);
+//   pairs   (B·H, ⌈n/2⌉, D)   x as a B operand over its rows (rows 2p, 2p + 1 paired; an odd
+//                             n's missing row is 0);
+//   pairs_t (B·H, Dp/2, n)    xᵀ as a B operand over D.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/kernels/attention.h"
+
+namespace nn::kernels {
+
+struct Bf16Heads {
+  int64_t n = 0, D = 0, Dp = 0;
+  std::vector<uint16_t> rows;
+  std::vector<uint32_t> pairs, pairs_t;
+
+  // Row i of head bh in `rows` (row stride Dp).
+  const uint16_t* row(int64_t bh, int64_t i) const { return rows.data() + (bh * n + i) * Dp; }
+  // Pair row p (rows 2p, 2p + 1) of head bh in `pairs` (row stride D words).
+  const uint32_t* pair_row(int64_t bh, int64_t p) const {
+    return pairs.data() + (bh * ((n + 1) / 2) + p) * D;
+  }
+  // Column i (row i of x) of head bh in `pairs_t` (row stride n words).
+  const uint32_t* pair_col(int64_t bh, int64_t i) const { return pairs_t.data() + bh * (Dp / 2) * n + i; }
+};
+
+// Which copies of an operand to make.
+struct Bf16Layouts {
+  bool rows = false, pairs = false, pairs_t = false;
+};
+
+// The bf16 operands of one attention call: the forward uses q.rows, k.pairs_t, v.pairs; the
+// backward also q.pairs, k.pairs, v.pairs_t and dout's rows and pairs.
+struct AttentionBf16 {
+  Bf16Heads q, k, v, dout;
+};
+
+// x (B,H,n,D) in layout l rounded to bf16 in the layouts asked for; parallel over heads (call it
+// outside a parallel region).
+Bf16Heads round_heads(int64_t B, int64_t H, int64_t n, int64_t D, const float* x, HeadsLayout l,
+                      Bf16Layouts layouts);
+
+}  // namespace nn::kernels
