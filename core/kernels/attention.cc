@@ -213,7 +213,7 @@ HWY_INLINE size_t Bf16ScratchElems(const AttentionDims& a) {
 
 // Forward, one (batch, head, query block) task at a time (see attention_forward in the header);
 // ops holds the bf16 operands when dims.bf16 (null in fp32).
-void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const AttentionBf16* ops, const float* q,
+void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
                  HeadsLayout lq, const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, float* out,
                  HeadsLayout lo, float* lse, float* probs) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
@@ -227,6 +227,15 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const At
     // gradient). In bf16, the block's P_d rounded. AllocateAligned rejects 0 items.
     const auto scratch = hwy::AllocateAligned<float>(probs && !drop ? 1 : block_elems);
     const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    if (ops) {
+#pragma omp for schedule(static)
+      for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
+        const int64_t b = bh / a.H, h = bh % a.H;
+        round_head(ops->q, bh, Head(q, lq, b, h), lq.row);
+        round_head(ops->k, bh, Head(k, lk, b, h), lk.row);
+        round_head(ops->v, bh, Head(v, lv, b, h), lv.row);
+      }
+    }
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
       // Tasks run batch row by batch row, then head by head, then block by block.
@@ -267,7 +276,7 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const At
 // Backward of one head, a query block at a time (derivation in attention_backward's comment);
 // ops holds the bf16 operands when dims.bf16 (null in fp32). dk and dv accumulate over the
 // blocks, so the head's blocks run in order on one thread.
-void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const AttentionBf16* ops, const float* q,
+void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
                   HeadsLayout lq, const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
                   HeadsLayout lo, const float* dout, HeadsLayout ldo, const float* lse, const float* probs,
                   float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk, float* dv, HeadsLayout ldv) {
@@ -282,6 +291,16 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const A
     const auto pd_scratch = hwy::AllocateAligned<float>(drop ? block_elems : 1);
     const auto ds = hwy::AllocateAligned<float>(block_elems);
     const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    if (ops) {
+#pragma omp for schedule(static)
+      for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
+        const int64_t b = bh / a.H, h = bh % a.H;
+        round_head(ops->q, bh, Head(q, lq, b, h), lq.row);
+        round_head(ops->k, bh, Head(k, lk, b, h), lk.row);
+        round_head(ops->v, bh, Head(v, lv, b, h), lv.row);
+        round_head(ops->dout, bh, Head(dout, ldo, b, h), ldo.row);
+      }
+    }
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
       const int64_t b = bh / a.H, h = bh % a.H;
@@ -387,9 +406,10 @@ void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq
   if (profile::enabled()) profile::add_flops(2 * score_flops(dims, blocks));  // QKᵀ and P·V
   AttentionBf16 ops;
   if (dims.bf16) {
-    ops.q = round_heads(dims.B, dims.H, dims.T, dims.D, q, lq, {.rows = true});
-    ops.k = round_heads(dims.B, dims.H, dims.S, dims.D, k, lk, {.pairs_t = true});
-    ops.v = round_heads(dims.B, dims.H, dims.S, dims.D, v, lv, {.pairs = true});
+    const int64_t heads = dims.B * dims.H;
+    ops.q = bf16_heads(heads, dims.T, dims.D, {.rows = true});
+    ops.k = bf16_heads(heads, dims.S, dims.D, {.pairs_t = true});
+    ops.v = bf16_heads(heads, dims.S, dims.D, {.pairs = true});
   }
   HWY_DYNAMIC_DISPATCH(ForwardImpl)(dims, blocks, dims.bf16 ? &ops : nullptr, q, lq, k, lk, v, lv, out, lo, lse,
                                     probs);
@@ -423,10 +443,11 @@ void attention_backward(const AttentionDims& dims, const float* q, HeadsLayout l
   if (profile::enabled()) profile::add_flops(4 * score_flops(dims, blocks));  // dV, dP, dQ, dK
   AttentionBf16 ops;
   if (dims.bf16) {
-    ops.q = round_heads(dims.B, dims.H, dims.T, dims.D, q, lq, {.rows = true, .pairs = true});
-    ops.k = round_heads(dims.B, dims.H, dims.S, dims.D, k, lk, {.pairs = true, .pairs_t = true});
-    ops.v = round_heads(dims.B, dims.H, dims.S, dims.D, v, lv, {.pairs_t = true});
-    ops.dout = round_heads(dims.B, dims.H, dims.T, dims.D, dout, ldo, {.rows = true, .pairs = true});
+    const int64_t heads = dims.B * dims.H;
+    ops.q = bf16_heads(heads, dims.T, dims.D, {.rows = true, .pairs = true});
+    ops.k = bf16_heads(heads, dims.S, dims.D, {.pairs = true, .pairs_t = true});
+    ops.v = bf16_heads(heads, dims.S, dims.D, {.pairs_t = true});
+    ops.dout = bf16_heads(heads, dims.T, dims.D, {.rows = true, .pairs = true});
   }
   HWY_DYNAMIC_DISPATCH(BackwardImpl)(dims, blocks, dims.bf16 ? &ops : nullptr, q, lq, k, lk, v, lv, out, lo, dout,
                                      ldo, lse, probs,

@@ -35,14 +35,16 @@ struct Bf16Layouts {
 };
 
 // The bf16 operands of one attention call: the forward uses q.rows, k.pairs_t, v.pairs; the
-// backward also q.pairs, k.pairs, v.pairs_t and dout's rows and pairs.
+// backward also q.pairs, k.pairs, v.pairs_t and dout's rows and pairs. The kernel rounds them in
+// its parallel region, head by head, before its first product.
 struct AttentionBf16 {
   Bf16Heads q, k, v, dout;
 };
 
-// x (B,H,n,D) in layout l rounded to bf16 in the layouts asked for; parallel over heads (call it
-// outside a parallel region).
-Bf16Heads round_heads(int64_t B, int64_t H, int64_t n, int64_t D, const float* x, HeadsLayout l,
-                      Bf16Layouts layouts);
+// Room for `heads` heads of n rows of D in the layouts asked for (filled by round_head).
+Bf16Heads bf16_heads(int64_t heads, int64_t n, int64_t D, Bf16Layouts layouts);
+
+// Rounds head bh, x (n, D) with row stride ldx, into every layout h has room for.
+void round_head(Bf16Heads& h, int64_t bh, const float* x, int64_t ldx);
 
 }  // namespace nn::kernels

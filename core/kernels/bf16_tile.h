@@ -5,7 +5,8 @@
 // Layouts. An A operand (M, K) is bf16 row-major, K even (pad with zeros), row stride lda even.
 // A B operand (K, N) is "pair-packed": K/2 rows of N 32-bit words, word (p, n) holding
 // B[2p, n] in its low half and B[2p + 1, n] in its high half (the operand order of vdpbf16ps),
-// row stride ldb words. Rounding is to nearest even, as kernels/convert.h.
+// row stride ldb words. Rounding is to nearest even, as kernels/convert.h. Every function below but
+// bf16_tiles_supported() and bf16_bits() runs AVX512-BF16 code: call them only when it is true.
 #pragma once
 #include <cstdint>
 
@@ -33,7 +34,7 @@ void bf16_pack_rows(int64_t m, int64_t n, const float* x, int64_t ldx, int64_t o
                     uint16_t* dst);
 
 // A operand from the columns of x (m, n) (row stride ldx), i.e. of xᵀ: dst (n, width) with row
-// stride width, dst[j, c] = bf16(x[c − off, j]) for off ≤ c < off + m, 0 elsewhere.
+// stride width (even), dst[j, c] = bf16(x[c − off, j]) for off ≤ c < off + m, 0 elsewhere.
 void bf16_pack_cols(int64_t m, int64_t n, const float* x, int64_t ldx, int64_t off, int64_t width,
                     uint16_t* dst);
 
