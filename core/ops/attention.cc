@@ -11,8 +11,8 @@
 // instead of O(T·S)) and the backward recomputes the probabilities block by block.
 //
 // Precision: with the gemm precision at bf16 (kernels/gemm.h) and a CPU with AVX512-BF16, the
-// kernel's products run on bf16 operands (AttentionDims::bf16); its softmax stays fp32. The
-// backward uses the forward's precision.
+// kernel's products run on bf16 operands (AttentionDims::bf16; from kBf16MinQueries queries on);
+// its softmax stays fp32. The backward uses the forward's precision.
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -33,6 +33,11 @@ namespace {
 // probabilities, 12.2 ms recomputing them (one more GEMM and exp pass per block). The kept
 // (B,H,T,S) tensor is 6 MB per layer at T=S=128 and 25 MB at 256, where we stop keeping it.
 constexpr int64_t kKeepProbsMax = 256 * 256;
+
+// Fewer queries than this stay fp32 in bf16 precision: the kernel rounds all of k and v per call,
+// O(S·D) per head like the products themselves when T is tiny (decoding's T = 1 against its KV
+// cache), as kernels::gemm keeps its thin products fp32.
+constexpr int64_t kBf16MinQueries = 32;
 
 // The kernel's view of a (B,H,n,D) tensor, if its last dim is contiguous and rows do not overlap.
 std::optional<kernels::HeadsLayout> heads_layout(const Tensor& x) {
@@ -123,7 +128,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
   const kernels::AttentionDims dims{B, H, T, S, D, mask.defined() ? mask.data() : nullptr, causal,
                                     dropout_p, dropout_seed, seg.defined() ? seg.ids() : nullptr,
                                     kernels::gemm_precision() == kernels::GemmPrecision::kBf16 &&
-                                        kernels::bf16_tiles_supported()};
+                                        kernels::bf16_tiles_supported() && T >= kBf16MinQueries};
 
   Tensor out = empty_like_layout(q);
   const kernels::HeadsLayout lo = *heads_layout(out);

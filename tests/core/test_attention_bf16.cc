@@ -11,6 +11,8 @@
 
 #include "core/kernels/attention.h"
 #include "core/kernels/bf16_tile.h"
+#include "core/kernels/gemm.h"
+#include "core/ops.h"
 #include "core/tensor.h"
 #include "tests/support/targets.h"
 
@@ -184,5 +186,25 @@ TEST_CASE("bf16 attention forward and backward stay within bf16's rounding bound
         }
       }
     });
+  }
+}
+
+TEST_CASE("nn::attention follows the gemm precision from 32 queries on", "[attention][bf16]") {
+  if (!kernels::bf16_tiles_supported()) {
+    WARN("no AVX512-BF16 on this CPU: attention stays fp32 in bf16 mode");
+    return;
+  }
+  for (const int64_t T : {8, 64}) {
+    INFO("T " << T);
+    const Tensor q = Tensor::uniform({2, 2, T, 16}, 1, -1, 1), k = Tensor::uniform({2, 2, 40, 16}, 2, -1, 1);
+    const Tensor v = Tensor::uniform({2, 2, 40, 16}, 3, -1, 1);
+    const std::vector<float> f32 = attention(q, k, v, Tensor(), false).to_vector();
+    std::vector<float> b16;
+    {
+      const kernels::GemmPrecisionScope bf16(kernels::GemmPrecision::kBf16);
+      b16 = attention(q, k, v, Tensor(), false).to_vector();
+    }
+    // T = 8 (decoding-like): fp32, bit for bit; T = 64: the bf16 products.
+    CHECK((b16 == f32) == (T < 32));
   }
 }
