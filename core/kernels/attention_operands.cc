@@ -13,17 +13,26 @@ Bf16Heads bf16_heads(int64_t heads, int64_t n, int64_t D, Bf16Layouts layouts) {
   h.D = D;
   h.Dp = D + (D & 1);
   const auto count = static_cast<std::size_t>(heads);
-  if (layouts.rows) h.rows.resize(count * static_cast<std::size_t>(n * h.Dp));
-  if (layouts.pairs) h.pairs.resize(count * static_cast<std::size_t>((n + 1) / 2 * D));
-  if (layouts.pairs_t) h.pairs_t.resize(count * static_cast<std::size_t>(h.Dp / 2 * n));
+  if (layouts.rows) {
+    h.rows_storage = std::make_unique<Storage>(count * static_cast<std::size_t>(n * h.Dp) * sizeof(uint16_t));
+    h.rows = static_cast<uint16_t*>(h.rows_storage->data());
+  }
+  if (layouts.pairs) {
+    h.pairs_storage = std::make_unique<Storage>(count * static_cast<std::size_t>((n + 1) / 2 * D) * sizeof(uint32_t));
+    h.pairs = static_cast<uint32_t*>(h.pairs_storage->data());
+  }
+  if (layouts.pairs_t) {
+    h.pairs_t_storage = std::make_unique<Storage>(count * static_cast<std::size_t>(h.Dp / 2 * n) * sizeof(uint32_t));
+    h.pairs_t = static_cast<uint32_t*>(h.pairs_t_storage->data());
+  }
   return h;
 }
 
 void round_head(Bf16Heads& h, int64_t bh, const float* x, int64_t ldx) {
   const int64_t n = h.n, D = h.D, Dp = h.Dp;
-  if (!h.rows.empty()) bf16_pack_rows(n, D, x, ldx, 0, Dp, h.rows.data() + bh * n * Dp);
-  if (!h.pairs.empty()) bf16_pack_pairs(n, D, x, ldx, h.pairs.data() + bh * ((n + 1) / 2) * D);
-  if (!h.pairs_t.empty()) bf16_pack_pairs_t(n, D, x, ldx, h.pairs_t.data() + bh * (Dp / 2) * n);
+  if (h.rows) bf16_pack_rows(n, D, x, ldx, 0, Dp, h.rows + bh * n * Dp);
+  if (h.pairs) bf16_pack_pairs(n, D, x, ldx, h.pairs + bh * ((n + 1) / 2) * D);
+  if (h.pairs_t) bf16_pack_pairs_t(n, D, x, ldx, h.pairs_t + bh * (Dp / 2) * n);
 }
 
 }  // namespace nn::kernels

@@ -8,25 +8,28 @@
 //   pairs_t (B·H, Dp/2, n)    xᵀ as a B operand over D.
 #pragma once
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "core/kernels/attention.h"
+#include "core/storage.h"
 
 namespace nn::kernels {
 
+// The buffers come from the caching allocator (core/storage.h): a training step asks for the same
+// sizes every layer, so they are reused, never page-faulted or zeroed again; round_head writes
+// every element.
 struct Bf16Heads {
   int64_t n = 0, D = 0, Dp = 0;
-  std::vector<uint16_t> rows;
-  std::vector<uint32_t> pairs, pairs_t;
+  std::unique_ptr<Storage> rows_storage, pairs_storage, pairs_t_storage;  // null: layout not kept
+  uint16_t* rows = nullptr;
+  uint32_t *pairs = nullptr, *pairs_t = nullptr;
 
   // Row i of head bh in `rows` (row stride Dp).
-  const uint16_t* row(int64_t bh, int64_t i) const { return rows.data() + (bh * n + i) * Dp; }
+  const uint16_t* row(int64_t bh, int64_t i) const { return rows + (bh * n + i) * Dp; }
   // Pair row p (rows 2p, 2p + 1) of head bh in `pairs` (row stride D words).
-  const uint32_t* pair_row(int64_t bh, int64_t p) const {
-    return pairs.data() + (bh * ((n + 1) / 2) + p) * D;
-  }
+  const uint32_t* pair_row(int64_t bh, int64_t p) const { return pairs + (bh * ((n + 1) / 2) + p) * D; }
   // Column i (row i of x) of head bh in `pairs_t` (row stride n words).
-  const uint32_t* pair_col(int64_t bh, int64_t i) const { return pairs_t.data() + bh * (Dp / 2) * n + i; }
+  const uint32_t* pair_col(int64_t bh, int64_t i) const { return pairs_t + bh * (Dp / 2) * n + i; }
 };
 
 // Which copies of an operand to make.
