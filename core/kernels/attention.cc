@@ -6,6 +6,11 @@
 // each task's GEMMs run single-threaded inside the OpenMP region (see kernels/gemm.h) and its row
 // passes (mask + softmax, softmax gradient) run on rows that are still in L1/L2.
 //
+// bf16 (dims.bf16): the region first rounds q, k, v (and dout) head by head into the layouts of
+// kernels/attention_operands.h, then every product runs on kernels/bf16_tile.h with the same
+// blocks and row passes as fp32; a block's P_d and dS are rounded just before their products,
+// over a key (query) range widened to even ends because pair-packed operands start at even rows.
+//
 // Dropout (dims.dropout_p > 0) applies to the probabilities of each block after the softmax,
 // row by row, at the rows' indices in the (B,H,T,S) stream; the mask is recomputed, never stored.
 //
