@@ -12,6 +12,7 @@
 // dropout 0.1, fused or composed from the separate ops.
 // BM_AttentionKernelBackward compares the two backward strategies of the kernel: probabilities
 // kept by the forward (keep=1) against recomputed from the log-sum-exp (keep=0).
+// BM_AttentionPrecision: fp32 against bf16 products, forward and forward + backward, seq 128 and 512.
 // BM_AttentionPackedForwardBackward: rows packed with instances of 56, 40, 24 and 8 tokens
 // (segments=1: attention within each instance only, skipping the rest) against the same rows
 // attended whole (segments=0, what a block-diagonal additive mask would cost); GFLOP/s counts the
@@ -23,6 +24,7 @@
 
 #include "core/autograd.h"
 #include "core/kernels/attention.h"
+#include "core/kernels/gemm.h"
 #include "core/ops.h"
 
 namespace {
@@ -40,17 +42,17 @@ constexpr double kForwardFlops = 4.0 * kB * kH * kT * kT * kD;
 // q, k, v (B,H,T,D) as permuted (B,T,H,D) activations, and the (B,S) padding mask.
 struct Inputs {
   Tensor q, k, v, mask;
-  explicit Inputs(bool grad) {
+  explicit Inputs(bool grad, int64_t T = kT) {
     Tensor* qkv[] = {&q, &k, &v};
     for (int i = 0; i < 3; ++i) {
-      Tensor x = Tensor::randn({kB, kT, kH, kD}, 1 + i);
+      Tensor x = Tensor::randn({kB, T, kH, kD}, 1 + i);
       if (grad) x.requires_grad_();
       *qkv[i] = nn::permute(x, {0, 2, 1, 3});
     }
-    std::vector<float> m(kB * kT, 0.f);
+    std::vector<float> m(kB * T, 0.f);
     for (int64_t b = 0; b < kB; ++b)
-      for (int64_t j = kT * 3 / 4; j < kT; ++j) m[b * kT + j] = -10000.f;
-    mask = Tensor::from_data({kB, kT}, m);
+      for (int64_t j = T * 3 / 4; j < T; ++j) m[b * T + j] = -10000.f;
+    mask = Tensor::from_data({kB, T}, m);
   }
 };
 
@@ -136,11 +138,34 @@ void BM_AttentionPackedForwardBackward(benchmark::State& state) {
   set_flops(state, 3 * kForwardFlops);
 }
 
+// Forward (pass=0) or forward + backward (pass=1) at T = S = seq, in fp32 (bf16=0) or with the
+// gemm precision at bf16 (bf16=1: the kernel's bf16 tiles, kernels/bf16_tile.h).
+void BM_AttentionPrecision(benchmark::State& state) {
+  const bool backward = state.range(0) == 1;
+  const nn::kernels::GemmPrecisionScope precision(state.range(1) == 1 ? nn::kernels::GemmPrecision::kBf16
+                                                                       : nn::kernels::GemmPrecision::kF32);
+  const int64_t T = state.range(2);
+  const Inputs in(backward, T);
+  const Tensor gy = Tensor::randn({kB, kH, T, kD}, 9);
+  for (auto _ : state) {
+    const Tensor y = nn::attention(in.q, in.k, in.v, in.mask, false);
+    if (!backward) continue;
+    nn::NoGradGuard no_grad;
+    benchmark::DoNotOptimize(y.grad_fn()->backward(gy)[0].data());
+  }
+  set_flops(state, (backward ? 3.0 : 1.0) * 4.0 * kB * kH * static_cast<double>(T * T) * kD);
+}
+
 BENCHMARK(BM_AttentionForward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionForwardBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionDropoutForwardBackward)->ArgName("fused")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionKernelBackward)->ArgName("keep")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionPrecision)
+    ->ArgNames({"pass", "bf16", "seq"})
+    ->ArgsProduct({{0, 1}, {0, 1}, {128, 512}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_AttentionPackedForwardBackward)->ArgName("segments")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

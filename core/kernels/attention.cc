@@ -6,6 +6,11 @@
 // each task's GEMMs run single-threaded inside the OpenMP region (see kernels/gemm.h) and its row
 // passes (mask + softmax, softmax gradient) run on rows that are still in L1/L2.
 //
+// bf16 (dims.bf16): the region first rounds q, k, v (and dout) head by head into the layouts of
+// kernels/attention_operands.h, then every product runs on kernels/bf16_tile.h with the same
+// blocks and row passes as fp32; a block's P_d and dS are rounded just before their products,
+// over a key (query) range widened to even ends because pair-packed operands start at even rows.
+//
 // Dropout (dims.dropout_p > 0) applies to the probabilities of each block after the softmax,
 // row by row, at the rows' indices in the (B,H,T,S) stream; the mask is recomputed, never stored.
 //
@@ -24,6 +29,8 @@
 #include <limits>
 
 #include "core/kernels/attention_blocks.h"
+#include "core/kernels/attention_operands.h"
+#include "core/kernels/bf16_tile.h"
 #include "core/kernels/dropout.h"
 #include "core/kernels/gemm.h"
 #include "core/profile.h"
@@ -195,10 +202,25 @@ HWY_INLINE T* Head(T* base, HeadsLayout l, int64_t b, int64_t h) {
   return base + b * l.batch + h * l.head;
 }
 
-// Forward, one (batch, head, query block) task at a time (see attention_forward in the header).
-void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const float* q, HeadsLayout lq,
-                 const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, float* out, HeadsLayout lo,
-                 float* lse, float* probs) {
+// The bf16 pair rows of a B operand start at even indices: [lo, lo + width) is [x0, x1) widened
+// to even ends (the A operand packed against it is 0 outside [x0, x1)).
+HWY_INLINE void EvenRange(int64_t x0, int64_t x1, int64_t& lo, int64_t& width) {
+  lo = x0 & ~int64_t{1};
+  width = (x1 + (x1 & 1)) - lo;
+}
+
+// uint16 elements of one thread's bf16 A-operand scratch: a block's (rows, keys) or (keys, rows)
+// matrix with its even-aligned padding.
+HWY_INLINE size_t Bf16ScratchElems(const AttentionDims& a) {
+  const int64_t rows = std::min(a.T, kAttentionBlockRows);
+  return static_cast<size_t>(std::max(rows * (a.S + 2), a.S * (rows + 2)));
+}
+
+// Forward, one (batch, head, query block) task at a time (see attention_forward in the header);
+// ops holds the bf16 operands when dims.bf16 (null in fp32).
+void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
+                 HeadsLayout lq, const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, float* out,
+                 HeadsLayout lo, float* lse, float* probs) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
   const int64_t tasks = a.H * static_cast<int64_t>(blocks.blocks.size());
@@ -207,8 +229,18 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const fl
     const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
     // Scores of one block, unless they go straight into probs; with probs and dropout, the
     // block's dropped probabilities (probs keeps them undropped for the backward's softmax
-    // gradient). AllocateAligned rejects 0 items.
+    // gradient). In bf16, the block's P_d rounded. AllocateAligned rejects 0 items.
     const auto scratch = hwy::AllocateAligned<float>(probs && !drop ? 1 : block_elems);
+    const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    if (ops) {
+#pragma omp for schedule(static)
+      for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
+        const int64_t b = bh / a.H, h = bh % a.H;
+        round_head(ops->q, bh, Head(q, lq, b, h), lq.row);
+        round_head(ops->k, bh, Head(k, lk, b, h), lk.row);
+        round_head(ops->v, bh, Head(v, lv, b, h), lv.row);
+      }
+    }
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
       // Tasks run batch row by batch row, then head by head, then block by block.
@@ -222,22 +254,35 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const fl
       const QueryBlock& blk = blocks.blocks[static_cast<size_t>(first + rest % nb)];
       const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
       float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : scratch.get();
+      float* o = Head(out, lo, b, h) + i0 * lo.row;
       // scores = Q_block·K_windowᵀ/√D, then softmax in place, then dropout (into the scratch: in
       // place unless probs keeps P), then out = P_d·V_window.
-      gemm(false, true, m, n, a.D, scale, Head(q, lq, b, h) + i0 * lq.row, lq.row,
-           Head(k, lk, b, h) + blk.k0 * lk.row, lk.row, 0.f, p, a.S);
+      if (ops)
+        bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, i0), ops->q.Dp, ops->k.pair_col(bh, blk.k0),
+                       a.S, false, p, a.S);
+      else
+        gemm(false, true, m, n, a.D, scale, Head(q, lq, b, h) + i0 * lq.row, lq.row,
+             Head(k, lk, b, h) + blk.k0 * lk.row, lk.row, 0.f, p, a.S);
       SoftmaxRows(a, blocks, blk, a.mask ? a.mask + b * a.S : nullptr, p, a.S, lse + bh * a.T + i0);
       if (drop) DropoutBlock(a, bh, blk, p, scratch.get());
-      gemm(false, false, m, a.D, n, 1.f, drop ? scratch.get() : p, a.S, Head(v, lv, b, h) + blk.k0 * lv.row,
-           lv.row, 0.f, Head(out, lo, b, h) + i0 * lo.row, lo.row);
+      const float* pd = drop ? scratch.get() : p;
+      if (ops) {
+        int64_t k0 = 0, w = 0;
+        EvenRange(blk.k0, blk.k1, k0, w);
+        bf16_pack_rows(m, n, pd, a.S, blk.k0 - k0, w, a16.get());
+        bf16_tile_gemm(m, a.D, w / 2, 1.f, a16.get(), w, ops->v.pair_row(bh, k0 / 2), a.D, false, o, lo.row);
+      } else {
+        gemm(false, false, m, a.D, n, 1.f, pd, a.S, Head(v, lv, b, h) + blk.k0 * lv.row, lv.row, 0.f, o, lo.row);
+      }
     }
   }
 }
 
-// Backward of one head, a query block at a time (derivation in attention_backward's comment).
-// dk and dv accumulate over the blocks, so the head's blocks run in order on one thread.
-void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const float* q, HeadsLayout lq,
-                  const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
+// Backward of one head, a query block at a time (derivation in attention_backward's comment);
+// ops holds the bf16 operands when dims.bf16 (null in fp32). dk and dv accumulate over the
+// blocks, so the head's blocks run in order on one thread.
+void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
+                  HeadsLayout lq, const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
                   HeadsLayout lo, const float* dout, HeadsLayout ldo, const float* lse, const float* probs,
                   float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk, float* dv, HeadsLayout ldv) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
@@ -246,10 +291,21 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const f
   {
     const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
     // One block's recomputed probabilities P (unless kept), its dropped P_d (with dropout), and
-    // its dP, then dS.
+    // its dP, then dS; in bf16, the rounded A operand of the product at hand.
     const auto p_scratch = hwy::AllocateAligned<float>(probs ? 1 : block_elems);
     const auto pd_scratch = hwy::AllocateAligned<float>(drop ? block_elems : 1);
     const auto ds = hwy::AllocateAligned<float>(block_elems);
+    const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    if (ops) {
+#pragma omp for schedule(static)
+      for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
+        const int64_t b = bh / a.H, h = bh % a.H;
+        round_head(ops->q, bh, Head(q, lq, b, h), lq.row);
+        round_head(ops->k, bh, Head(k, lk, b, h), lk.row);
+        round_head(ops->v, bh, Head(v, lv, b, h), lv.row);
+        round_head(ops->dout, bh, Head(dout, ldo, b, h), ldo.row);
+      }
+    }
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
       const int64_t b = bh / a.H, h = bh % a.H;
@@ -273,21 +329,47 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, const f
         float* dvw = dvh + blk.k0 * ldv.row;
         const float* qb = qh + i0 * lq.row;
         const float* dob = Head(dout, ldo, b, h) + i0 * ldo.row;
+        float* dqb = Head(dq, ldq, b, h) + i0 * ldq.row;
+        // bf16: the even-aligned key range [k0, k0 + wk) and query range [q0, q0 + wq) of the
+        // pair-packed operands.
+        int64_t k0 = 0, wk = 0, q0 = 0, wq = 0;
+        EvenRange(blk.k0, blk.k1, k0, wk);
+        EvenRange(i0, i0 + m, q0, wq);
         const float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : p_scratch.get();
         if (!probs) {
-          gemm(false, true, m, n, a.D, scale, qb, lq.row, kw, lk.row, 0.f, p_scratch.get(), a.S);
+          if (ops)
+            bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, i0), ops->q.Dp,
+                           ops->k.pair_col(bh, blk.k0), a.S, false, p_scratch.get(), a.S);
+          else
+            gemm(false, true, m, n, a.D, scale, qb, lq.row, kw, lk.row, 0.f, p_scratch.get(), a.S);
           ProbsFromLse(a, blocks, blk, mask, p_scratch.get(), a.S, lse + bh * a.T + i0);
         }
         if (drop) DropoutBlock(a, bh, blk, p, pd_scratch.get());
         const float* pd = drop ? pd_scratch.get() : p;
-        gemm(true, false, n, a.D, m, 1.f, pd, a.S, dob, ldo.row, 1.f, dvw, ldv.row);  // dV += P_dᵀ·dO
-        gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vw, lv.row, 0.f, ds.get(), a.S);  // dP_d
+        if (ops) {
+          bf16_pack_cols(m, n, pd, a.S, i0 - q0, wq, a16.get());  // dV += P_dᵀ·dO
+          bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->dout.pair_row(bh, q0 / 2), a.D, true, dvw,
+                         ldv.row);
+          bf16_tile_gemm(m, n, ops->dout.Dp / 2, 1.f, ops->dout.row(bh, i0), ops->dout.Dp,  // dP_d
+                         ops->v.pair_col(bh, blk.k0), a.S, false, ds.get(), a.S);
+        } else {
+          gemm(true, false, n, a.D, m, 1.f, pd, a.S, dob, ldo.row, 1.f, dvw, ldv.row);  // dV += P_dᵀ·dO
+          gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vw, lv.row, 0.f, ds.get(), a.S);  // dP_d
+        }
         if (drop) DropoutBlock(a, bh, blk, ds.get(), ds.get());  // dP = dP_d ⊙ mask/(1 − p)
         SoftmaxGradRows(m, n, a.D, scale, p, ds.get(), a.S, dob, ldo.row,
                         Head(out, lo, b, h) + i0 * lo.row, lo.row);
-        gemm(false, false, m, a.D, n, 1.f, ds.get(), a.S, kw, lk.row, 0.f,
-             Head(dq, ldq, b, h) + i0 * ldq.row, ldq.row);                          // dQ = dS·K/√D
-        gemm(true, false, n, a.D, m, 1.f, ds.get(), a.S, qb, lq.row, 1.f, dkw, ldk.row);  // dK += dSᵀ·Q/√D
+        if (ops) {
+          bf16_pack_rows(m, n, ds.get(), a.S, blk.k0 - k0, wk, a16.get());  // dQ = dS·K/√D
+          bf16_tile_gemm(m, a.D, wk / 2, 1.f, a16.get(), wk, ops->k.pair_row(bh, k0 / 2), a.D, false, dqb,
+                         ldq.row);
+          bf16_pack_cols(m, n, ds.get(), a.S, i0 - q0, wq, a16.get());  // dK += dSᵀ·Q/√D
+          bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->q.pair_row(bh, q0 / 2), a.D, true, dkw,
+                         ldk.row);
+        } else {
+          gemm(false, false, m, a.D, n, 1.f, ds.get(), a.S, kw, lk.row, 0.f, dqb, ldq.row);  // dQ = dS·K/√D
+          gemm(true, false, n, a.D, m, 1.f, ds.get(), a.S, qb, lq.row, 1.f, dkw, ldk.row);   // dK += dSᵀ·Q/√D
+        }
       }
     }
   }
@@ -327,7 +409,15 @@ void attention_forward(const AttentionDims& dims, const float* q, HeadsLayout lq
   }
   const AttentionBlocks blocks = plan_attention_blocks(dims);
   if (profile::enabled()) profile::add_flops(2 * score_flops(dims, blocks));  // QKᵀ and P·V
-  HWY_DYNAMIC_DISPATCH(ForwardImpl)(dims, blocks, q, lq, k, lk, v, lv, out, lo, lse, probs);
+  AttentionBf16 ops;
+  if (dims.bf16) {
+    const int64_t heads = dims.B * dims.H;
+    ops.q = bf16_heads(heads, dims.T, dims.D, {.rows = true});
+    ops.k = bf16_heads(heads, dims.S, dims.D, {.pairs_t = true});
+    ops.v = bf16_heads(heads, dims.S, dims.D, {.pairs = true});
+  }
+  HWY_DYNAMIC_DISPATCH(ForwardImpl)(dims, blocks, dims.bf16 ? &ops : nullptr, q, lq, k, lk, v, lv, out, lo, lse,
+                                    probs);
 }
 
 // With S = QKᵀ/√D + mask, P = softmax_rows(S), P_d = P ⊙ M/(1 − p) (M the 0/1 dropout mask;
@@ -356,7 +446,16 @@ void attention_backward(const AttentionDims& dims, const float* q, HeadsLayout l
   }
   const AttentionBlocks blocks = plan_attention_blocks(dims);
   if (profile::enabled()) profile::add_flops(4 * score_flops(dims, blocks));  // dV, dP, dQ, dK
-  HWY_DYNAMIC_DISPATCH(BackwardImpl)(dims, blocks, q, lq, k, lk, v, lv, out, lo, dout, ldo, lse, probs,
+  AttentionBf16 ops;
+  if (dims.bf16) {
+    const int64_t heads = dims.B * dims.H;
+    ops.q = bf16_heads(heads, dims.T, dims.D, {.rows = true, .pairs = true});
+    ops.k = bf16_heads(heads, dims.S, dims.D, {.pairs = true, .pairs_t = true});
+    ops.v = bf16_heads(heads, dims.S, dims.D, {.pairs_t = true});
+    ops.dout = bf16_heads(heads, dims.T, dims.D, {.rows = true, .pairs = true});
+  }
+  HWY_DYNAMIC_DISPATCH(BackwardImpl)(dims, blocks, dims.bf16 ? &ops : nullptr, q, lq, k, lk, v, lv, out, lo, dout,
+                                     ldo, lse, probs,
                                      dq, ldq, dk, ldk, dv, ldv);
 }
 

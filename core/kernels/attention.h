@@ -3,9 +3,9 @@
 //
 // One (batch, head) pair at a time, a block of query rows at a time: scores = Q·Kᵀ/√D + mask
 // (a block of rows × the keys they see, never the whole (B,H,T,S) tensor unless the caller asks
-// to keep the probabilities), row softmax, optional dropout, then ·V. GEMMs go through
-// kernels::gemm inside the OpenMP region (single-threaded there, see gemm.h); the row passes are
-// Highway kernels.
+// to keep the probabilities), row softmax, optional dropout, then ·V. In fp32 the GEMMs go through
+// kernels::gemm inside the OpenMP region (single-threaded there, see gemm.h), in bf16 through
+// kernels/bf16_tile.h; the row passes are Highway kernels.
 #pragma once
 #include <cstdint>
 
@@ -26,6 +26,10 @@ struct HeadsLayout {
 // sequences): query i of row b sees key j only when both lie in the same run of equal ids
 // segments[b, ·] (on top of mask and causal); the kernel never multiplies a query block by keys
 // outside its segments' runs (kernels/attention_blocks.h).
+// bf16 runs the products (Q·Kᵀ, P·V and the backward's four) on bf16 operands with fp32
+// accumulation (kernels/bf16_tile.h: needs bf16_tiles_supported()); scores, softmax, its
+// statistics and the gradients' accumulators stay fp32. q, k, v (and dout) are rounded once per
+// call, the probabilities and dS once per block.
 struct AttentionDims {
   int64_t B = 0, H = 0, T = 0, S = 0, D = 0;
   const float* mask = nullptr;
@@ -33,6 +37,7 @@ struct AttentionDims {
   float dropout_p = 0.f;
   uint64_t dropout_seed = 0;
   const int64_t* segments = nullptr;
+  bool bf16 = false;
 };
 
 // out = dropout(softmax(q·kᵀ/√D + mask))·v. q (B,H,T,D), k and v (B,H,S,D), out (B,H,T,D) in

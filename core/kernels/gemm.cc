@@ -50,7 +50,8 @@ std::atomic<GemmPrecision> g_precision{GemmPrecision::kF32};
 // 128×128×64 products, gemm_batched's small ones) stay there too: measured at bert-base,
 // attention at encoder batch 1 took 2.0 ms in fp32 against 2.5 ms in bf16, and a training step's
 // attention forward + backward 85 ms against 97 ms — per-call rounding and primitive lookup
-// outweigh the faster dot products at that size, and the scores keep fp32 precision.
+// outweigh the faster dot products at that size. (The attention kernel's bf16 mode rounds its
+// operands once per call and multiplies them with its own tiles instead, kernels/bf16_tile.h.)
 constexpr int64_t kMatmulMinSide = 32;
 
 // The backend of one product (see the file comment).

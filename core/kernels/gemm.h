@@ -6,7 +6,8 @@
 //
 // Threads: a call made outside a parallel region uses all nn threads (OpenMP). Called from inside
 // an OpenMP parallel region, a product runs single-threaded on dnnl_sgemm, which is what the
-// attention kernel relies on for its per-head GEMMs.
+// attention kernel relies on for its per-head fp32 GEMMs (in bf16 it has its own tiles,
+// kernels/bf16_tile.h).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -19,7 +20,8 @@ struct PackedWeight;  // a weight's blocked bf16 copies (kernels/gemm_matmul.h)
 // accumulation and output (mixed precision, like PyTorch's bf16 autocast for matmuls: about 2× the
 // fp32 rate on AVX512-BF16, at bf16's 8-bit mantissa for the operands; products with fewer than
 // 32 rows or columns, such as decoding's M = 1, and products called from inside an OpenMP
-// parallel region, such as the attention kernel's per-head ones, stay fp32, see gemm.cc).
+// parallel region stay fp32, see gemm.cc; the attention kernel follows this precision with its own
+// bf16 tiles, kernels/attention.h).
 // Process-wide.
 enum class GemmPrecision { kF32, kBf16 };
 // Sets the precision of all later gemm()/gemm_batched() calls.

@@ -9,6 +9,10 @@
 // (undropped) probabilities themselves (one GEMM and one exp pass less in backward; measured in
 // bench/bench_attention.cc). For long sequences it keeps only the log-sum-exp (O(T) memory
 // instead of O(T·S)) and the backward recomputes the probabilities block by block.
+//
+// Precision: with the gemm precision at bf16 (kernels/gemm.h) and a CPU with AVX512-BF16, the
+// kernel's products run on bf16 operands (AttentionDims::bf16; from kBf16MinQueries queries on);
+// its softmax stays fp32. The backward uses the forward's precision.
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -16,6 +20,8 @@
 
 #include "core/autograd.h"
 #include "core/kernels/attention.h"
+#include "core/kernels/bf16_tile.h"
+#include "core/kernels/gemm.h"
 #include "core/ops.h"
 #include "core/profile.h"
 
@@ -27,6 +33,11 @@ namespace {
 // probabilities, 12.2 ms recomputing them (one more GEMM and exp pass per block). The kept
 // (B,H,T,S) tensor is 6 MB per layer at T=S=128 and 25 MB at 256, where we stop keeping it.
 constexpr int64_t kKeepProbsMax = 256 * 256;
+
+// Fewer queries than this stay fp32 in bf16 precision: the kernel rounds all of k and v per call,
+// O(S·D) per head like the products themselves when T is tiny (decoding's T = 1 against its KV
+// cache), as kernels::gemm keeps its thin products fp32.
+constexpr int64_t kBf16MinQueries = 32;
 
 // The kernel's view of a (B,H,n,D) tensor, if its last dim is contiguous and rows do not overlap.
 std::optional<kernels::HeadsLayout> heads_layout(const Tensor& x) {
@@ -115,7 +126,9 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
   const auto [kd, lk] = kernel_input(k);
   const auto [vd, lv] = kernel_input(v);
   const kernels::AttentionDims dims{B, H, T, S, D, mask.defined() ? mask.data() : nullptr, causal,
-                                    dropout_p, dropout_seed, seg.defined() ? seg.ids() : nullptr};
+                                    dropout_p, dropout_seed, seg.defined() ? seg.ids() : nullptr,
+                                    kernels::gemm_precision() == kernels::GemmPrecision::kBf16 &&
+                                        kernels::bf16_tiles_supported() && T >= kBf16MinQueries};
 
   Tensor out = empty_like_layout(q);
   const kernels::HeadsLayout lo = *heads_layout(out);
