@@ -1,27 +1,27 @@
-// omp_wait_policy.cc — the OpenMP waiting policy of the command-line programs: passive (a thread
-// that waits for work sleeps instead of spinning) unless the user's environment sets
-// OMP_WAIT_POLICY or GOMP_SPINCOUNT.
+// omp_wait_policy.cc — how long the command-line programs' OpenMP threads spin before they sleep:
+// GOMP_SPINCOUNT=10000 (about 0.1 ms) unless the user's environment sets OMP_WAIT_POLICY or
+// GOMP_SPINCOUNT.
 //
-// Why: with OpenMP's default (spin ~300k iterations before sleeping), a waiting thread keeps its
-// core busy; when another program runs beside a 2-thread run, the spinning thread and that program
-// fight for the core that our other thread needs, and training collapses far below its share of
-// the machine. Passive waiting costs a few percent on a quiet machine and keeps a loaded one at
-// about its share (measured: docs/PERFORMANCE.md, "Under load", bench/load/under_load.sh).
+// Why: libgomp's default spins ~300k iterations (a few ms) before sleeping, so a thread waiting at
+// a barrier keeps its core busy; when another program runs beside a 2-thread run, the spinning
+// thread competes with that program for the core our other thread needs. Measured on BERT-base
+// training with one core kept busy (bench/load/under_load.sh, docs/PERFORMANCE.md "Under load").
 //
-// How: libgomp reads these variables once, in its own initializer, which runs before any
-// constructor of ours; but an executable's .preinit_array runs before every shared library's
-// initializers, so the default is set there. (Library users set OMP_WAIT_POLICY themselves.)
+// How: libgomp reads its environment once, while the program is loaded, before any code of ours
+// runs (a setenv from an executable's .preinit_array is lost too: libc installs the original
+// environment after it). So this constructor, when the environment chooses nothing, sets the
+// variable and executes the program again, with the same arguments, before main() starts; the
+// second start finds the variable set and goes on. (Library users set GOMP_SPINCOUNT themselves.)
+#include <unistd.h>
+
 #include <cstdlib>
 
 namespace {
 
-void default_to_passive_waiting(int, char**, char**) {
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr)
-    setenv("OMP_WAIT_POLICY", "passive", 0);
+__attribute__((constructor)) void default_to_short_spin(int, char** argv, char**) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  if (setenv("GOMP_SPINCOUNT", "10000", 0) != 0) return;
+  execv("/proc/self/exe", argv);  // returns only if it failed: then libgomp's default stays
 }
 
 }  // namespace
-
-// Called by the dynamic loader before the shared libraries (libgomp among them) initialise.
-__attribute__((section(".preinit_array"), used)) void (*const nnbert_preinit_wait_policy)(int, char**, char**) =
-    default_to_passive_waiting;

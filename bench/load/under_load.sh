@@ -3,9 +3,9 @@
 # with one busy process beside it (a shell loop that never sleeps: one core's worth of demand),
 # for each OpenMP waiting setting; prints tokens/s (median of the logged windows after warm-up)
 # and the loaded/quiet time ratio per step. Run it on an otherwise quiet machine.
-#   passive  — the apps' default (apps/omp_wait_policy.cc)
-#   spin     — libgomp's own default (GOMP_SPINCOUNT=300000, about 3 ms of spinning)
-#   spin10k  — a short spin (GOMP_SPINCOUNT=10000)
+#   default  — the apps' default (apps/omp_wait_policy.cc: GOMP_SPINCOUNT=10000, a short spin)
+#   passive  — sleep at once (OMP_WAIT_POLICY=passive)
+#   libgomp  — libgomp's own default (GOMP_SPINCOUNT=300000, a few ms of spinning)
 # Usage: bench/load/under_load.sh [BUILD_DIR] [MODEL] [STEPS]   (defaults: build base 12)
 set -eu
 BUILD=${1:-build}
@@ -29,11 +29,11 @@ run() {  # run NAME ENV… — one training run; prints its tokens/s
 lscpu | grep -E 'Model name|^CPU\(s\)'
 echo "model $MODEL, seq 128, batch 8, 2 threads, $STEPS steps; $(uptime)"
 printf '%-8s %10s %10s %8s\n' setting quiet loaded slowdown
-for setting in passive spin spin10k; do
+for setting in default passive libgomp; do
   case $setting in
-    passive) ENVS=(NNBERT_UNUSED=1) ;;
-    spin) ENVS=(GOMP_SPINCOUNT=300000) ;;
-    spin10k) ENVS=(GOMP_SPINCOUNT=10000) ;;
+    default) ENVS=(-u GOMP_SPINCOUNT -u OMP_WAIT_POLICY) ;;
+    passive) ENVS=(OMP_WAIT_POLICY=passive) ;;
+    libgomp) ENVS=(GOMP_SPINCOUNT=300000) ;;
   esac
   q=$(run "$setting-quiet" "${ENVS[@]}")
   bash -c 'while :; do :; done' &
