@@ -55,9 +55,10 @@ def torch_median_ms(config, batch, seq, precision, threads, iters=20):
     return statistics.median(times)
 
 
-def nnbert_median_ms(binary, config, batch, seq, precision, threads):
+def nnbert_median_ms(binary, config, batch, seq, precision, threads, iters=20):
     r = subprocess.run([binary, "--config", config, "--batch", str(batch), "--seq", str(seq),
-                        "--precision", precision, "--threads", str(threads)], capture_output=True, text=True)
+                        "--precision", precision, "--threads", str(threads), "--iters", str(iters)],
+                       capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit("nnbert failed: " + r.stderr)
     return json.loads(r.stdout)["median_ms"]

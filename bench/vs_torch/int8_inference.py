@@ -3,12 +3,12 @@
 
     LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 \
         bench/vs_torch/int8_inference.py --nnbert build/bench/bert/encoder_latency
-        [--config base] [--seq 128] [--batches 1 8] [--threads 2] [--rounds 5]
+        [--config base] [--seq 128] [--batches 1 8] [--threads 2] [--rounds 5] [--iters 20]
 
 Each round runs, one after the other, nnbert fp32, nnbert int8, PyTorch fp32 and PyTorch int8
-(torch.quantization.quantize_dynamic on encoder_inference.QUANT_ENGINE), each the median of 20
-timed forwards after 3 warm-ups (encoder_inference.py does the work). Prints, per batch, the
-median over rounds of each latency and of the per-round ratios (a ratio measured within one
+(torch.quantization.quantize_dynamic on encoder_inference.QUANT_ENGINE), each the median of
+--iters timed forwards after 3 warm-ups (encoder_inference.py does the work). Prints, per batch,
+the median over rounds of each latency and of the per-round ratios (a ratio measured within one
 round sees the same machine load on both sides) as markdown table rows.
 """
 import argparse
@@ -27,15 +27,16 @@ def main():
     ap.add_argument("--batches", type=int, nargs="+", default=[1, 8])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--iters", type=int, default=20)
     a = ap.parse_args()
     rows = []
     for batch in a.batches:
         runs = {"ours fp32": [], "ours int8": [], "torch fp32": [], "torch int8": []}
         for r in range(a.rounds):
-            for precision in ["fp32", "int8"]:
-                runs[f"ours {precision}"].append(ei.nnbert_median_ms(a.nnbert, a.config, batch, a.seq, precision, a.threads))
-            for precision in ["fp32", "int8"]:
-                runs[f"torch {precision}"].append(ei.torch_median_ms(a.config, batch, a.seq, precision, a.threads))
+            for p in ["fp32", "int8"]:
+                runs[f"ours {p}"].append(ei.nnbert_median_ms(a.nnbert, a.config, batch, a.seq, p, a.threads, a.iters))
+            for p in ["fp32", "int8"]:
+                runs[f"torch {p}"].append(ei.torch_median_ms(a.config, batch, a.seq, p, a.threads, a.iters))
             print(f"b{batch} round {r + 1}: " + ", ".join(f"{k} {v[-1]:.1f} ms" for k, v in runs.items()), flush=True)
         med = {k: statistics.median(v) for k, v in runs.items()}
         vs_fp32 = statistics.median(i / f for i, f in zip(runs["ours int8"], runs["ours fp32"]))
