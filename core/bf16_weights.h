@@ -22,7 +22,8 @@ struct PackedWeight;
 struct Int8Weight;
 }
 
-// Weights rounded to bf16 (or quantized to int8) are kept and reused while an instance lives (scopes nest).
+// Weights rounded to bf16 (or quantized to int8) are kept and reused while an instance lives
+// (scopes nest).
 class Bf16WeightScope {
  public:
   Bf16WeightScope();
