@@ -21,7 +21,7 @@ namespace {
 
 const char* kUsage =
     "usage: classify --model DIR [FILE...] [--format json|text] [--batch-size N] [--max-length N]\n"
-    "                [--threads N] [--precision fp32|bf16]\n"
+    "                [--threads N] [--precision fp32|bf16|int8]\n"
     "  Reads text lines (FILEs, or stdin when none or '-') and classifies each with the fine-tuned\n"
     "  model in DIR. Sequence classification: one text per line, text<TAB>pair for pairs; token\n"
     "  classification: the words of a sentence separated by spaces. Blank lines are skipped.\n"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/kernels/gemm.h"
 #include "nn/dist/communicator.h"
 
 namespace cli {
@@ -105,6 +106,16 @@ auto parse_value(const Args& args, const std::string& name, const std::string& f
   } catch (const std::exception& e) {
     throw UsageError(name + ": " + e.what());
   }
+}
+
+// --precision of a training app: fp32 or bf16; int8 (inference only) is a usage error.
+inline nn::kernels::GemmPrecision training_precision(const Args& args) {
+  return parse_value(args, "--precision", "fp32", [](const std::string& s) {
+    const nn::kernels::GemmPrecision precision = nn::kernels::parse_gemm_precision(s);
+    if (precision == nn::kernels::GemmPrecision::kInt8)
+      throw std::runtime_error("int8 is for inference only (generate, evaluate, classify); train in fp32 or bf16");
+    return precision;
+  });
 }
 
 // Runs body(), mapping a UsageError to "error: … + usage" (exit 2) and any other exception to

@@ -17,7 +17,7 @@ namespace {
 
 const char* kUsage =
     "usage: evaluate --model DIR [--threads N] [--batch N] [--seq N] [--stride N] [--max-tokens N]\n"
-    "                [--precision fp32|bf16] FILE...\n"
+    "                [--precision fp32|bf16|int8] FILE...\n"
     "  Scores each text FILE with the checkpoint in DIR and prints JSON (per file and total).\n"
     "  Causal models (pretrain --objective clm): the file is one stream of documents ([SEP] after\n"
     "      each), scored in windows of --seq tokens (default: the model's max positions) that each add\n"

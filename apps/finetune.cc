@@ -198,8 +198,7 @@ int run(int argc, char** argv) {
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   if (args.has("--threads")) nn::set_num_threads(static_cast<int>(args.get_int("--threads", 0, 1, 1024)));
   const int zero_stage = static_cast<int>(args.get_int("--zero", 0, 0, 1));
-  nn::kernels::set_gemm_precision(
-      cli::parse_value(args, "--precision", "fp32", [](const std::string& s) { return nn::kernels::parse_gemm_precision(s); }));
+  nn::kernels::set_gemm_precision(cli::training_precision(args));
   cli::stop_on_signals();
   cli::join_ranks(args.has("--threads"));  // under mpirun: rank 0 speaks, each rank its share of the cores
 

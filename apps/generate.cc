@@ -15,7 +15,7 @@
 namespace {
 
 const char* kUsage =
-    "usage: generate --model DIR (--prompt TEXT | --prompts FILE) [--threads N] [--precision fp32|bf16]\n"
+    "usage: generate --model DIR (--prompt TEXT | --prompts FILE) [--threads N] [--precision fp32|bf16|int8]\n"
     "  causal checkpoints (BertLMHeadModel): [--max-new-tokens N] [--temperature T] [--top-k K]\n"
     "      [--top-p P] [--repetition-penalty R] [--seed S] [--stop TEXT]...\n"
     "      streams the continuation to stdout and tokens/s to stderr; temperature 0 is greedy.\n"

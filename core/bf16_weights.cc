@@ -1,4 +1,5 @@
-// bf16_weights.cc — the weight cache behind Bf16WeightScope (process-wide, under one lock).
+// bf16_weights.cc — the weight cache behind Bf16WeightScope (process-wide, under one lock):
+// bf16 copies and int8 copies of the weights.
 #include "core/bf16_weights.h"
 
 #include <map>
@@ -8,6 +9,7 @@
 #include <tuple>
 
 #include "core/kernels/convert.h"
+#include "core/kernels/gemm_int8.h"
 #include "core/kernels/gemm_matmul.h"
 #include "core/storage.h"
 
@@ -16,12 +18,14 @@ namespace {
 
 // One kept weight: the fp32 tensor (holding its storage, hence its address), its plain bf16 copy
 // (made when a product asks for it) and its blocked copies (made by the bf16 GEMM from the fp32
-// weight; inference asks only for these, so it holds one bf16 copy per weight, not two).
+// weight; inference asks only for these, so it holds one bf16 copy per weight, not two), or, in
+// int8 precision, its int8 copy.
 struct Kept {
   explicit Kept(const Tensor& w) : weight(w.detach()) {}
   Tensor weight;
   std::optional<Storage> copy;
   kernels::PackedWeight layouts;
+  std::unique_ptr<kernels::Int8Weight> int8;
 };
 
 // Keyed by (first element, rows, cols): two views of one storage with different shapes differ.
@@ -79,6 +83,15 @@ kernels::PackedWeight* bf16_weight_layouts(const Tensor& w) {
   const std::lock_guard<std::mutex> lock(g_mutex);
   Kept* k = kept_entry(w);
   return k ? &k->layouts : nullptr;
+}
+
+kernels::Int8Weight* int8_weight(const Tensor& w) {
+  if (!keepable(w)) return nullptr;
+  const std::lock_guard<std::mutex> lock(g_mutex);
+  Kept* k = kept_entry(w);
+  if (!k) return nullptr;
+  if (!k->int8) k->int8 = kernels::quantize_weight(w.size(0), w.size(1), w.data(), w.size(1));
+  return k->int8.get();
 }
 
 int64_t bf16_weights_kept() {

@@ -7,6 +7,10 @@
 // ends, like the cast cache of a torch.autocast region. The caller promises that the weights do
 // not change inside the scope: a trainer opens one per forward + backward and closes it before
 // the optimizer step. Outside any scope every product rounds its weight again.
+//
+// In int8 precision (inference only) the scope likewise keeps each weight's int8 copy, quantized
+// per output channel once (int8_weight(); kernels/gemm_int8.h); outside any scope every product
+// quantizes its weight again.
 #pragma once
 #include <cstdint>
 
@@ -15,9 +19,11 @@
 namespace nn {
 namespace kernels {
 struct PackedWeight;
+struct Int8Weight;
 }
 
-// Weights rounded to bf16 are kept and reused while an instance lives (scopes nest).
+// Weights rounded to bf16 (or quantized to int8) are kept and reused while an instance lives
+// (scopes nest).
 class Bf16WeightScope {
  public:
   Bf16WeightScope();
@@ -37,6 +43,11 @@ const uint16_t* bf16_weight(const Tensor& w);
 // Inference passes them to gemm() instead of the plain copy; with gradients, each step would
 // re-block its weights once per layout for a single use.
 kernels::PackedWeight* bf16_weight_layouts(const Tensor& w);
+
+// The int8 copy of the 2-D contiguous weight w (rows = output channels), quantized on first use
+// inside a scope (kernels/gemm_int8.h), under the same rules as bf16_weight(); null outside any
+// scope. Valid until the outermost scope ends.
+kernels::Int8Weight* int8_weight(const Tensor& w);
 
 // Number of weights kept by the current scope (0 outside any scope; for tests).
 int64_t bf16_weights_kept();

@@ -68,7 +68,8 @@ Tensor max(const Tensor& x, int64_t axis, bool keepdim = false);
 // by copying). A is (..., M, K) or (..., K, M) if trans_a; B is (..., K, N) or (..., N, K) if
 // trans_b. Ranks 2–4; batch dims must be equal, or B may be 2-D (shared across the batch).
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
-// y = x·Wᵀ + b with x (..., in), W (out, in), b (out) or undefined: the Linear layer's op.
+// y = x·Wᵀ + b with x (..., in), W (out, in), b (out) or undefined: the Linear layer's op. In int8
+// precision (kernels/gemm.h) it runs the int8 matmul and throws if a gradient is needed.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);
 // gelu(linear(x, w, b)); without gradients GELU is applied in the GEMM's epilogue (one pass
 // less over the (…, out) activations: inference's dense + GELU of the FFN and the MLM head).

@@ -2,7 +2,7 @@
 // mode, no graph) on random ids, warm-up runs, then the median of timed forwards. The PyTorch
 // side and the alternating comparison are bench/vs_torch/encoder_inference.py.
 //
-//   encoder_latency [--config base] [--batch 1] [--seq 128] [--precision fp32|bf16]
+//   encoder_latency [--config base] [--batch 1] [--seq 128] [--precision fp32|bf16|int8]
 //                   [--iters 20] [--threads 2] [--profile 1]
 // prints one JSON line: {"config":…, "batch":…, "seq":…, "precision":…, "median_ms":…, "min_ms":…}
 // (--profile 1 adds the per-op table of the timed runs on stderr).
@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
     const nn::Tensor input = nn::Tensor::from_ids({batch, seq}, ids);
     const nn::NoGradGuard no_grad;
     // The weights are fixed for the whole run: in bf16 they are rounded once, as in the PyTorch
-    // peer, whose torch.autocast region around its timing loop caches the cast weights.
+    // peer, whose torch.autocast region around its timing loop caches the cast weights; in int8
+    // they are quantized once, as quantize_dynamic does before the peer's timing loop.
     const nn::Bf16WeightScope fixed_weights;
     std::vector<double> ms;
     for (int i = 0; i < iters + 3; ++i) {

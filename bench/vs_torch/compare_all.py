@@ -6,7 +6,8 @@
 
 Rows: training (tiny, mini, small, base; fp32 and bf16: BertForPreTraining, seq 128, batch 8,
 gathered MLM + NSP, AdamW, clipping) in tokens/s, encoder inference (base, batch 1 and 8,
-seq 128; fp32 and bf16) in ms, and greedy decoding with a KV cache (mini, small, base causal
+seq 128; fp32, bf16 and int8, PyTorch's int8 its quantize_dynamic: encoder_inference.py) in ms,
+and greedy decoding with a KV cache (mini, small, base causal
 models, batch 1, 32-token prompt, 64 new tokens; fp32) in tokens/s. Each row alternates nnbert and
 PyTorch for --rounds rounds and reports medians (train_bert.py, encoder_inference.py and
 decode.py do the work; run them alone for one row). The decode rows need ../shared/data's
@@ -68,13 +69,13 @@ def main():
                          f"{100 * mt * flops / (peak[precision] * 1e9):.0f}%"))
             print(rows[-1], flush=True)
     for batch in [1, 8]:
-        for precision in ["fp32", "bf16"]:
+        for precision in ["fp32", "bf16", "int8"]:
             mo, mt = encoder_inference.compare(latency, "base", batch, SEQ, precision, a.threads, a.rounds)
             flops = forward_flops_per_token("base", False) * batch * SEQ
             rows.append((f"encoder base b{batch} s128", precision, f"{mo:.1f} ms", f"{mt:.1f} ms",
                          f"{mt / mo:.2f}× (latency {mo / mt:.2f})",
-                         f"{100 * flops / (mo * 1e-3) / (peak[precision] * 1e9):.0f}%",
-                         f"{100 * flops / (mt * 1e-3) / (peak[precision] * 1e9):.0f}%"))
+                         f"{100 * flops / (mo * 1e-3) / (peak[precision] * 1e9):.0f}%" if precision in peak else "—",
+                         f"{100 * flops / (mt * 1e-3) / (peak[precision] * 1e9):.0f}%" if precision in peak else "—"))
             print(rows[-1], flush=True)
     bench_decode = os.path.join(a.build, "bench", "bert", "bench_decode")
     decode.torch.set_num_threads(a.threads)

@@ -141,7 +141,8 @@ bool gemm_runs_bf16(int64_t M, int64_t N) {
 GemmPrecision parse_gemm_precision(const std::string& name) {
   if (name == "fp32") return GemmPrecision::kF32;
   if (name == "bf16") return GemmPrecision::kBf16;
-  fail("precision must be fp32 or bf16, not '", name, "'");
+  if (name == "int8") return GemmPrecision::kInt8;
+  fail("precision must be fp32, bf16 or int8, not '", name, "'");
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,

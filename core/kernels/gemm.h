@@ -20,15 +20,17 @@ struct PackedWeight;  // a weight's blocked bf16 copies (kernels/gemm_matmul.h)
 // accumulation and output (mixed precision, like PyTorch's bf16 autocast for matmuls: about 2× the
 // fp32 rate on AVX512-BF16, at bf16's 8-bit mantissa for the operands; products with fewer than
 // 32 rows or columns, such as decoding's M = 1, and products called from inside an OpenMP
-// parallel region stay fp32, see gemm.cc; the attention kernel follows this precision with its own
-// bf16 tiles, kernels/attention.h).
+// parallel region stay fp32, see gemm.cc; the attention kernel follows bf16 with its own bf16 tiles,
+// kernels/attention.h), or int8 for inference: gemm() stays fp32, and linear layers without
+// gradients run the int8 matmul (dynamic quantization, kernels/gemm_int8.h; core/ops linear()
+// refuses gradients in int8).
 // Process-wide.
-enum class GemmPrecision { kF32, kBf16 };
+enum class GemmPrecision { kF32, kBf16, kInt8 };
 // Sets the precision of all later gemm()/gemm_batched() calls.
 void set_gemm_precision(GemmPrecision precision);
 // The current gemm precision.
 GemmPrecision gemm_precision();
-// Parses "fp32" or "bf16" (the command-line spelling); throws nn::Error naming the choices.
+// Parses "fp32", "bf16" or "int8" (the command-line spelling); throws nn::Error naming the choices.
 GemmPrecision parse_gemm_precision(const std::string& name);
 
 // Sets a gemm precision for a scope and restores the previous one on exit.

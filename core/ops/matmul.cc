@@ -14,6 +14,7 @@
 #include "core/bf16_weights.h"
 #include "core/kernels/convert.h"
 #include "core/kernels/gemm.h"
+#include "core/kernels/gemm_int8.h"
 #include "core/ops.h"
 #include "core/profile.h"
 
@@ -185,6 +186,23 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
 
 namespace {
 
+// y (rows, out) = x·Wᵀ + b (then the epilogue) through the int8 matmul, x contiguous (rows, in):
+// W's int8 copy comes from the Bf16WeightScope when one is open (quantized once), else W is
+// quantized for this product alone.
+void linear_int8(const Tensor& x, const Tensor& w, const Tensor& b, int64_t rows, Tensor& y,
+                 kernels::Epilogue epilogue) {
+  const int64_t in = w.size(1), out = w.size(0);
+  std::unique_ptr<kernels::Int8Weight> local;
+  kernels::Int8Weight* w8 = int8_weight(w);
+  if (!w8) {
+    const Tensor wc = w.detach().contiguous();
+    local = kernels::quantize_weight(out, in, wc.data(), in);
+    w8 = local.get();
+  }
+  kernels::gemm_int8(rows, x.data(), in, *w8, b.defined() ? b.data() : nullptr, y.data(), out,
+                     epilogue == kernels::Epilogue::kGelu);
+}
+
 // linear() with a GEMM epilogue; callers pass an epilogue other than kNone only without
 // gradients (its backward would need the pre-activation: linear_gelu).
 Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::Epilogue epilogue) {
@@ -203,6 +221,14 @@ Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::E
   // (core/bf16_weights.h; without gradients its blocked copies, with them the plain one, which the
   // backward's dx reuses), and x is rounded here once for the forward product and dW = dyᵀ·x.
   const bool grad = needs_grad({&x, &w, &b});
+  if (kernels::gemm_precision() == kernels::GemmPrecision::kInt8) {
+    NN_CHECK(!grad, "linear: int8 precision is for inference only (dynamic quantization has no gradient); "
+                    "train in fp32 or bf16, or run without gradients (NoGradGuard)");
+    if (rows > 0 && in > 0 && out > 0) {  // empty products: the fp32 path below handles them
+      linear_int8(xc, w, bc, rows, y, epilogue);
+      return y;
+    }
+  }
   const bool bf16_fwd = kernels::gemm_runs_bf16(rows, out);
   const std::shared_ptr<Storage> x16 =
       bf16_fwd && rows * in > 0 ? rounded_bf16(xc.data(), rows, in, std::max<int64_t>(in, 1)) : nullptr;

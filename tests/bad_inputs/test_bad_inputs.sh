@@ -272,6 +272,8 @@ bad 2 "--threads" "--threads 0" -- classify --model "$T/cls" --threads 0
 bad 2 "--steps" "--steps 1.5" -- pretrain --steps 1.5
 bad 2 "--objective" "--objective foo" -- pretrain --objective foo
 bad 2 "--precision" "--precision fp8" -- evaluate --model "$T/mlm" --precision fp8 "$T/corpus.txt"
+bad 2 "int8 is for inference only" "--precision int8 for training" -- pretrain --precision int8 --steps 1
+bad 2 "int8 is for inference only" "--precision int8 for fine-tuning" -- finetune --model "$T/mlm" --train "$T/train.tsv" --precision int8 --steps 1
 bad 2 "--model-config" "--model-config huge (no such size)" -- pretrain --model-config huge
 bad 2 "--top-k" "--top-k 0" -- generate --model "$T/mlm" "${PROMPT[@]}" --top-k 0
 bad 2 "--max-length" "--max-length 600, the model has 512 positions" -- finetune --model "$T/mlm" --train "$T/train.tsv" --max-length 600 --steps 1 --out "$T/run_long_ft"

@@ -188,5 +188,5 @@ TEST_CASE("gemm in bf16 precision keeps thin products (decoding, M = 1) in fp32"
 TEST_CASE("parse_gemm_precision names the choices", "[gemm_bf16]") {
   CHECK(nn::kernels::parse_gemm_precision("bf16") == nn::kernels::GemmPrecision::kBf16);
   CHECK(nn::kernels::parse_gemm_precision("fp32") == nn::kernels::GemmPrecision::kF32);
-  CHECK_THROWS_WITH(nn::kernels::parse_gemm_precision("fp16"), Catch::Contains("fp32 or bf16"));
+  CHECK_THROWS_WITH(nn::kernels::parse_gemm_precision("fp16"), Catch::Contains("fp32, bf16 or int8"));
 }

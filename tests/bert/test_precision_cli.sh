@@ -1,0 +1,40 @@
+#!/bin/bash
+# test_precision_cli.sh — `--precision int8` on the inference apps (generate, evaluate, classify):
+# each runs on a checkpoint trained here for two steps and prints well-formed results (fill-mask
+# probabilities in (0, 1], a finite pseudo-perplexity, classifier probabilities summing to 1).
+# The training apps' refusal of int8 is a row of tests/bad_inputs.
+# Usage: test_precision_cli.sh GENERATE EVALUATE CLASSIFY PRETRAIN FINETUNE
+set -u
+GENERATE=$1 EVALUATE=$2 CLASSIFY=$3 PRETRAIN=$4 FINETUNE=$5
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=python3
+source "$(dirname "$0")/../support/cli_check.sh"  # DIR, check, FAILS, CASES, tiny_corpus
+
+tiny_corpus "$DIR/corpus.txt"
+"$PRETRAIN" --corpus "$DIR/corpus.txt" --vocab-size 60 --model-config tiny --layers 1 --hidden 32 --seq-len 16 \
+  --batch-size 2 --steps 2 --eval-every 0 --threads 1 --out "$DIR/mlm" >"$DIR/log" 2>&1 ||
+  { echo "FAIL: pretrain"; cat "$DIR/log"; exit 1; }
+printf 'text\tlabel\nthe cat sat\tpos\nthe dog ate\tneg\na bird sang\tpos\nlinkers join\tneg\n' >"$DIR/train.tsv"
+"$FINETUNE" --model "$DIR/mlm" --train "$DIR/train.tsv" --steps 1 --max-length 16 --batch-size 2 --threads 1 \
+  --out "$DIR/cls" >"$DIR/log" 2>&1 || { echo "FAIL: finetune"; cat "$DIR/log"; exit 1; }
+
+"$GENERATE" --model "$DIR/mlm" --precision int8 --prompt "the [MASK] sat on the mat" --format json >"$DIR/out" 2>"$DIR/err"
+check "generate --precision int8: exit 0" "0" "$?"
+check "generate --precision int8: 5 candidates, probabilities in (0, 1]" "True" "$("$PY" -c "
+import json; c = json.load(open('$DIR/out'))['masks'][0]['candidates']
+print(len(c) == 5 and all(0 < x['prob'] <= 1 for x in c))" 2>&1)"
+
+"$EVALUATE" --model "$DIR/mlm" --precision int8 "$DIR/corpus.txt" >"$DIR/out" 2>"$DIR/err"
+check "evaluate --precision int8: exit 0" "0" "$?"
+check "evaluate --precision int8: finite pseudo-perplexity" "True" "$("$PY" -c "
+import json, math; j = json.load(open('$DIR/out')); p = j['total']['pseudo_perplexity']
+print(math.isfinite(p) and p >= 1)" 2>&1)"
+
+printf 'the cat sat\nlinkers join object files\n' | "$CLASSIFY" --model "$DIR/cls" --precision int8 >"$DIR/out" 2>"$DIR/err"
+check "classify --precision int8: exit 0" "0" "$?"
+check "classify --precision int8: two lines, probabilities summing to 1" "True" "$("$PY" -c "
+import json; rows = [json.loads(l) for l in open('$DIR/out')]
+print(len(rows) == 2 and all(abs(sum(r['probabilities'].values()) - 1) < 1e-5 for r in rows))" 2>&1)"
+
+echo "$CASES checks, $FAILS failed"
+[[ $FAILS == 0 ]]
