@@ -5,9 +5,10 @@
         bench/vs_torch/compare_all.py --build build [--threads 2] [--rounds 3] [--quick]
 
 Rows: training (tiny, mini, small, base; fp32 and bf16: BertForPreTraining, seq 128, batch 8,
-gathered MLM + NSP, AdamW, clipping) in tokens/s, encoder inference (base, batch 1 and 8,
-seq 128; fp32, bf16 and int8, PyTorch's int8 its quantize_dynamic: encoder_inference.py) in ms,
-and greedy decoding with a KV cache (mini, small, base causal
+gathered MLM + NSP, AdamW, clipping; base also at seq 512) in tokens/s, base training beside a
+busy core (under_load.py: tokens/s and slowdown against quiet), encoder inference (base, batch 1
+and 8, seq 128; fp32, bf16 and int8, PyTorch's int8 its quantize_dynamic: encoder_inference.py;
+batch 1 at seq 512 in fp32 and bf16) in ms, and greedy decoding with a KV cache (mini, small, base causal
 models, batch 1, 32-token prompt, 64 new tokens; fp32) in tokens/s. Each row alternates nnbert and
 PyTorch for --rounds rounds and reports medians (train_bert.py, encoder_inference.py and
 decode.py do the work; run them alone for one row). The decode rows need ../shared/data's
@@ -27,16 +28,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import decode  # noqa: E402
 import encoder_inference  # noqa: E402
 import train_bert  # noqa: E402
+import under_load  # noqa: E402
 
 VOCAB, SEQ, GATHERED = 30522, 128, 20
 
 
-def forward_flops_per_token(config, mlm_head):
+def forward_flops_per_token(config, mlm_head, seq=SEQ):
     layers, hidden = train_bert.SIZES[config]
     inter = 4 * hidden
-    f = layers * (2 * (4 * hidden * hidden + 2 * hidden * inter) + 4 * SEQ * hidden)
+    f = layers * (2 * (4 * hidden * hidden + 2 * hidden * inter) + 4 * seq * hidden)
     if mlm_head:
-        f += 2 * (hidden * hidden + hidden * VOCAB) * GATHERED / SEQ
+        f += 2 * (hidden * hidden + hidden * VOCAB) * GATHERED / seq
     return f
 
 
@@ -68,11 +70,32 @@ def main():
                          f"{100 * mo * flops / (peak[precision] * 1e9):.0f}%",
                          f"{100 * mt * flops / (peak[precision] * 1e9):.0f}%"))
             print(rows[-1], flush=True)
-    for batch in [1, 8]:
+    # Long sequences: base at seq 512 (fewer steps: a step is about 4× as long).
+    for precision in ["fp32", "bf16"]:
+        ours, theirs = [], []
+        for _ in range(a.rounds):
+            ours.append(train_bert.nnbert_tokens_per_s(pretrain, "base", 8, 512, 4, a.threads, precision)[0])
+            theirs.append(train_bert.torch_tokens_per_s("base", 8, 512, 4, a.threads, precision)[0])
+        mo, mt = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]
+        flops = 3 * forward_flops_per_token("base", True, 512)
+        rows.append(("train base b8 s512", precision, f"{mo:.0f} tok/s", f"{mt:.0f} tok/s", f"{mo / mt:.2f}×",
+                     f"{100 * mo * flops / (peak[precision] * 1e9):.0f}%",
+                     f"{100 * mt * flops / (peak[precision] * 1e9):.0f}%"))
+        print(rows[-1], flush=True)
+    # Beside a busy core (apps' OpenMP default against PyTorch's): tokens/s loaded, slowdown in brackets.
+    load = under_load.measure(pretrain, "base", 8, a.threads, 1)
+    lo, lt = load[("nnbert", "loaded")], load[("torch", "loaded")]
+    rows.append(("train base b8 s128, one core busy", "fp32",
+                 f"{lo:.0f} tok/s ({load[('nnbert', 'quiet')] / lo:.2f}× slower)",
+                 f"{lt:.0f} tok/s ({load[('torch', 'quiet')] / lt:.2f}× slower)", f"{lo / lt:.2f}×", "—", "—"))
+    print(rows[-1], flush=True)
+    for batch, seq in [(1, SEQ), (8, SEQ), (1, 512)]:
         for precision in ["fp32", "bf16", "int8"]:
-            mo, mt = encoder_inference.compare(latency, "base", batch, SEQ, precision, a.threads, a.rounds)
-            flops = forward_flops_per_token("base", False) * batch * SEQ
-            rows.append((f"encoder base b{batch} s128", precision, f"{mo:.1f} ms", f"{mt:.1f} ms",
+            if seq == 512 and precision == "int8":
+                continue
+            mo, mt = encoder_inference.compare(latency, "base", batch, seq, precision, a.threads, a.rounds)
+            flops = forward_flops_per_token("base", False, seq) * batch * seq
+            rows.append((f"encoder base b{batch} s{seq}", precision, f"{mo:.1f} ms", f"{mt:.1f} ms",
                          f"{mt / mo:.2f}× (latency {mo / mt:.2f})",
                          f"{100 * flops / (mo * 1e-3) / (peak[precision] * 1e9):.0f}%" if precision in peak else "—",
                          f"{100 * flops / (mt * 1e-3) / (peak[precision] * 1e9):.0f}%" if precision in peak else "—"))
