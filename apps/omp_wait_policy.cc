@@ -20,8 +20,12 @@ namespace {
 
 __attribute__((constructor)) void default_to_short_spin(int, char** argv, char**) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
-  if (setenv("GOMP_SPINCOUNT", "10000", 0) != 0) return;
-  execv("/proc/self/exe", argv);  // returns only if it failed: then libgomp's default stays
+  // The program's own path (not /proc/self/exe, which would rename the process "exe" in ps).
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0 || setenv("GOMP_SPINCOUNT", "10000", 0) != 0) return;
+  path[n] = '\0';
+  execv(path, argv);  // returns only if it failed: then libgomp's default stays
 }
 
 }  // namespace
