@@ -216,6 +216,20 @@ HWY_INLINE size_t Bf16ScratchElems(const AttentionDims& a) {
   return static_cast<size_t>(std::max(rows * (a.S + 2), a.S * (rows + 2)));
 }
 
+// Inside the kernel's parallel region (an orphaned omp for: the heads are shared among the
+// threads): every (batch, head)'s q, k, v, and dout when not null, rounded once into ops.
+void RoundHeads(const AttentionDims& a, AttentionBf16& ops, const float* q, HeadsLayout lq, const float* k,
+                HeadsLayout lk, const float* v, HeadsLayout lv, const float* dout, HeadsLayout ldo) {
+#pragma omp for schedule(static)
+  for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
+    const int64_t b = bh / a.H, h = bh % a.H;
+    round_head(ops.q, bh, Head(q, lq, b, h), lq.row);
+    round_head(ops.k, bh, Head(k, lk, b, h), lk.row);
+    round_head(ops.v, bh, Head(v, lv, b, h), lv.row);
+    if (dout) round_head(ops.dout, bh, Head(dout, ldo, b, h), ldo.row);
+  }
+}
+
 // Forward, one (batch, head, query block) task at a time (see attention_forward in the header);
 // ops holds the bf16 operands when dims.bf16 (null in fp32).
 void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
@@ -232,15 +246,7 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
     // gradient). In bf16, the block's P_d rounded. AllocateAligned rejects 0 items.
     const auto scratch = hwy::AllocateAligned<float>(probs && !drop ? 1 : block_elems);
     const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
-    if (ops) {
-#pragma omp for schedule(static)
-      for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
-        const int64_t b = bh / a.H, h = bh % a.H;
-        round_head(ops->q, bh, Head(q, lq, b, h), lq.row);
-        round_head(ops->k, bh, Head(k, lk, b, h), lk.row);
-        round_head(ops->v, bh, Head(v, lv, b, h), lv.row);
-      }
-    }
+    if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, nullptr, {});
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
       // Tasks run batch row by batch row, then head by head, then block by block.
@@ -296,16 +302,7 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attenti
     const auto pd_scratch = hwy::AllocateAligned<float>(drop ? block_elems : 1);
     const auto ds = hwy::AllocateAligned<float>(block_elems);
     const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
-    if (ops) {
-#pragma omp for schedule(static)
-      for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
-        const int64_t b = bh / a.H, h = bh % a.H;
-        round_head(ops->q, bh, Head(q, lq, b, h), lq.row);
-        round_head(ops->k, bh, Head(k, lk, b, h), lk.row);
-        round_head(ops->v, bh, Head(v, lv, b, h), lv.row);
-        round_head(ops->dout, bh, Head(dout, ldo, b, h), ldo.row);
-      }
-    }
+    if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, dout, ldo);
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
       const int64_t b = bh / a.H, h = bh % a.H;
