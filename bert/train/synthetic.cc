@@ -11,7 +11,8 @@ namespace bert {
 namespace {
 
 // Ids avoid 0–4 (the special tokens of a trained vocabulary). The batch serves every language
-// model: masked positions and NSP labels for the masked ones, labels = ids for the causal one.
+// model: masked positions, hidden behind kSyntheticMask in the input, and NSP labels for the
+// masked ones; labels = the unmasked ids for the causal one.
 Batch masked_batch(int64_t V, int64_t B, int64_t T, uint64_t seed) {
   nn::Generator g(seed);
   std::vector<int64_t> ids(static_cast<size_t>(B * T)), types(ids.size()), mask(ids.size(), 1), pos, labels, nsp;
@@ -32,10 +33,12 @@ Batch masked_batch(int64_t V, int64_t B, int64_t T, uint64_t seed) {
     }
     nsp.push_back(g.randint(0, 1));
   }
+  const std::vector<int64_t> unmasked = ids;
+  for (int64_t p : pos) ids[static_cast<size_t>(p)] = std::min(kSyntheticMask, V - 1);
   const int64_t M = static_cast<int64_t>(pos.size());
   Batch batch{nn::Tensor::from_ids({B, T}, ids), nn::Tensor::from_ids({B, T}, types), nn::Tensor::from_ids({B, T}, mask),
               nn::Tensor::from_ids({M}, pos), nn::Tensor::from_ids({M}, labels), nn::Tensor::from_ids({B}, nsp)};
-  batch.labels = batch.input_ids;  // a causal model predicts the ids themselves
+  batch.labels = nn::Tensor::from_ids({B, T}, unmasked);  // a causal model predicts the ids themselves
   return batch;
 }
 

@@ -117,6 +117,27 @@ TEST_CASE("a run stopped and resumed gives the uninterrupted run's losses exactl
   }
 }
 
+TEST_CASE("synthetic batches hide their masked tokens behind the mask id", "[trainer]") {
+  // A masked model that saw the tokens it must predict would learn to copy them (held-out MLM
+  // accuracy 1.000 at any loss): the input holds kSyntheticMask there, the labels the ids.
+  DataFeed feed = synthetic_feed(60, 4, 16, 5);
+  const Batch b = feed.next();
+  const int64_t* ids = b.input_ids.ids();
+  const int64_t* pos = b.masked_positions.ids();
+  const int64_t* labels = b.masked_labels.ids();
+  const int64_t* causal = b.labels.ids();
+  REQUIRE(b.masked_positions.numel() == 4 * 2);  // 15% of 16, rounded: 2 per row
+  std::vector<bool> masked(static_cast<size_t>(b.input_ids.numel()), false);
+  for (int64_t i = 0; i < b.masked_positions.numel(); ++i) {
+    CHECK(ids[pos[i]] == kSyntheticMask);
+    CHECK(labels[i] >= 5);
+    CHECK(causal[pos[i]] == labels[i]);  // the causal labels keep every id
+    masked[static_cast<size_t>(pos[i])] = true;
+  }
+  for (int64_t i = 0; i < b.input_ids.numel(); ++i)
+    if (!masked[static_cast<size_t>(i)]) CHECK(ids[i] == causal[i]);
+}
+
 TEST_CASE("pretraining overfits a small corpus (MLM accuracy above 0.9)", "[trainer][corpus]") {
   TempDir dir;
   const fs::path corpus = dir.path / "tiny.txt";
