@@ -13,15 +13,18 @@ models, batch 1, 32-token prompt, 64 new tokens; fp32) in tokens/s. Each row alt
 PyTorch for --rounds rounds and reports medians (train_bert.py, encoder_inference.py and
 decode.py do the work; run them alone for one row). The decode rows need ../shared/data's
 bert-base-uncased vocabulary for their random checkpoints (decode.py).
-MFU = model FLOP/s over the machine's peak (--peak-fp32 / --peak-bf16 GFLOP/s; measure them with
-bench_core's BM_GemmOneDnn at the same threads). Model FLOPs count the GEMMs only: per token and
+MFU = model FLOP/s over the machine's GEMM peak: the best rate of bench_core's fp32 (BM_GemmOneDnn)
+and bf16 (BM_GemmOursBf16) products at 2048 rows, measured at the start with the same threads
+(--peak-fp32 / --peak-bf16 GFLOP/s give them instead). The table is headed by lscpu's model and flags. Model FLOPs count the GEMMs only: per token and
 layer 2·(4H² + 2HI) for the linears and 4TH for attention, the MLM head on the gathered 20 of 128
 positions, ×3 for training (forward + backward); a decoded token costs 2·(L·(4H² + 2HI) + H² + HV)
 (the linears and the full-vocabulary MLM head; attention over the cache is left out). Prints a
 markdown table for docs/PERFORMANCE.md.
 """
 import argparse
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,19 +45,43 @@ def forward_flops_per_token(config, mlm_head, seq=SEQ):
     return f
 
 
+def measured_peaks(build, threads):
+    """The best GFLOP/s of bench_core's fp32 and bf16 GEMMs on bert-base's linear shapes at 2048 rows."""
+    bench = os.path.join(build, "bench", "bench_core")
+    out = subprocess.run([bench, "--benchmark_filter=Gemm(OneDnn|OursBf16)/.*tokens:2048",
+                          "--benchmark_min_time=0.2", "--benchmark_format=json"],
+                         env=dict(os.environ, NNBERT_THREADS=str(threads)), capture_output=True, text=True, check=True)
+    best = {"fp32": 0.0, "bf16": 0.0}
+    for b in json.loads(out.stdout)["benchmarks"]:
+        precision = "bf16" if "Bf16" in b["name"] else "fp32"
+        best[precision] = max(best[precision], b["GFLOP/s"] / 1e9)
+    return best
+
+
+def cpu_header():
+    """lscpu's model name, family/model and wide-vector flags, the line each table in docs/PERFORMANCE.md starts with."""
+    info = dict(line.split(":", 1) for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+                if ":" in line)
+    field = lambda key: info.get(key, "?").strip()  # noqa: E731
+    flags = [f for f in field("Flags").split() if f.startswith(("avx512", "amx"))]
+    return (f"{field('Model name')} (family {field('CPU family')} model {field('Model')}), {os.cpu_count()} CPUs; "
+            f"{' '.join(flags)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
-    # Peaks measured on the 2-core machine of docs/PERFORMANCE.md (best oneDNN GEMM at 2 threads).
-    ap.add_argument("--peak-fp32", type=float, default=470.0)
-    ap.add_argument("--peak-bf16", type=float, default=840.0)
+    ap.add_argument("--peak-fp32", type=float, help="GFLOP/s (default: measured, see above)")
+    ap.add_argument("--peak-bf16", type=float, help="GFLOP/s (default: measured, see above)")
     ap.add_argument("--quick", action="store_true", help="base rows only, fewer steps")
     a = ap.parse_args()
     pretrain = os.path.join(a.build, "apps", "pretrain")
     latency = os.path.join(a.build, "bench", "bert", "encoder_latency")
-    peak = {"fp32": a.peak_fp32, "bf16": a.peak_bf16}
+    peak = measured_peaks(a.build, a.threads) if not (a.peak_fp32 and a.peak_bf16) else {}
+    peak.update({k: v for k, v in (("fp32", a.peak_fp32), ("bf16", a.peak_bf16)) if v})
+    print(f"{cpu_header()}; GEMM peaks fp32 {peak['fp32']:.0f}, bf16 {peak['bf16']:.0f} GFLOP/s", flush=True)
     rows = []
     configs = ["base"] if a.quick else ["tiny", "mini", "small", "base"]
     for config in configs:
@@ -116,6 +143,9 @@ def main():
         rows.append((f"decode {config} b1", "fp32", f"{mo:.1f} tok/s", f"{mt:.1f} tok/s", f"{mo / mt:.2f}×",
                      f"{100 * mo * flops / (peak['fp32'] * 1e9):.0f}%", f"{100 * mt * flops / (peak['fp32'] * 1e9):.0f}%"))
         print(rows[-1], flush=True)
+    print()
+    print(f"**CPU:** {cpu_header()}. MFU over the measured GEMM peaks: fp32 {peak['fp32']:.0f}, "
+          f"bf16 {peak['bf16']:.0f} GFLOP/s ({a.threads} threads).")
     print()
     print(f"| workload | precision | nnbert | PyTorch 1.13 | speed-up | MFU nnbert | MFU PyTorch |")
     print("|---|---|---:|---:|---:|---:|---:|")
