@@ -40,9 +40,28 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+namespace {
+
+// What the graph needs of an op's input: a leaf that requires grad itself (its gradient is
+// accumulated there), anything else as a handle with its shape, requires_grad and grad_fn but no
+// storage. The data an op's backward reads it captures itself, so an activation that no backward
+// captured is freed as soon as the forward drops it, not when backward reaches its consumer.
+Tensor graph_handle(const Tensor& t) {
+  if (!t.defined() || (t.is_leaf() && t.requires_grad())) return t;
+  auto handle = std::make_shared<TensorImpl>();
+  handle->shape = t.shape();
+  handle->dtype = t.dtype();
+  handle->requires_grad = t.requires_grad();
+  handle->grad_fn = t.impl().grad_fn;
+  return Tensor(std::move(handle));
+}
+
+}  // namespace
+
 void record(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
   auto node = std::make_shared<Node>();
   node->op = op;
+  for (Tensor& in : inputs) in = graph_handle(in);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
   output.impl().grad_fn = std::move(node);

@@ -19,7 +19,8 @@ using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>
 
 struct Node {
   const char* op = "";        // op name for error messages ("matmul", "softmax", ...)
-  std::vector<Tensor> inputs;  // the tensors the op read
+  std::vector<Tensor> inputs;  // the tensors the op read: leaves requiring grad themselves, others as
+                               // storage-free handles (shape, requires_grad, grad_fn; record())
   BackwardFn backward;         // null once the graph has been freed
   Tensor grad;                 // gradient of this node's output, accumulated during backward
   bool freed = false;
@@ -45,8 +46,9 @@ bool needs_grad(std::initializer_list<const Tensor*> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 
 // Attaches a Node to `output` (which then requires grad). Call only when needs_grad(...) is true.
-// The backward function must not capture `output` itself (capture output.detach() instead),
-// or the node would keep itself alive.
+// The node keeps no input's data (only leaves requiring grad stay whole): the backward function
+// captures every tensor it reads. It must not capture `output` itself (capture output.detach()
+// instead), or the node would keep itself alive.
 void record(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
 
 // Watches backward passes on one thread, so work can start on a parameter's gradient while

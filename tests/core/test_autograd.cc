@@ -2,6 +2,8 @@
 // detach, shared subexpressions and the error paths.
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "tests/support/gradcheck.h"
@@ -80,4 +82,25 @@ TEST_CASE("non-leaf tensors cannot drop requires_grad", "[autograd]") {
   Tensor a = param({2}, 3);
   Tensor y = mul(a, 2.f);
   REQUIRE_THROWS_WITH(y.requires_grad_(false), Catch::Contains("non-leaf"));
+}
+
+TEST_CASE("the graph holds no activation that no backward reads", "[autograd]") {
+  // sum's backward needs only its input's shape, mul's needs both factors: an activation read
+  // by sum alone is freed when the forward drops it, one read by mul lives until backward.
+  Tensor x = Tensor::from_data({3}, {1, 2, 3}).requires_grad_();
+  std::weak_ptr<Storage> summed_only, multiplied;
+  Tensor l1, l2;
+  {
+    const Tensor a = mul(x, 2.f), b = mul(x, 3.f);
+    summed_only = a.impl().storage;
+    multiplied = b.impl().storage;
+    l1 = sum(a);
+    l2 = sum(mul(b, b));
+  }
+  CHECK(summed_only.expired());
+  CHECK_FALSE(multiplied.expired());
+  // L = Σ 2x + Σ (3x)²  ⇒  dL/dx = 2 + 18x.
+  add(l1, l2).backward();
+  CHECK(x.grad().to_vector() == std::vector<float>{20, 38, 56});
+  CHECK(multiplied.expired());  // backward freed the graph, and with it mul's saved factors
 }
