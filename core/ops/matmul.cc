@@ -6,6 +6,7 @@
 // other layouts are made contiguous. A batch of matrices shared-B style (B 2-D) with a row-major
 // A becomes one big GEMM with the batch folded into M.
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -124,6 +125,17 @@ std::shared_ptr<Storage> rounded_bf16(const float* src, int64_t rows, int64_t co
   return copy;
 }
 
+// The (rows, cols) fp32 tensor holding the bf16 values x16 (packed row-major) exactly.
+Tensor widened_bf16(const uint16_t* x16, int64_t rows, int64_t cols) {
+  Tensor x = Tensor::empty({rows, cols});
+  float* dst = x.data();
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    const uint32_t bits = static_cast<uint32_t>(x16[i]) << 16;
+    std::memcpy(dst + i, &bits, sizeof(float));
+  }
+  return x;
+}
+
 // The bf16 data of a rounded copy, or null when there is none.
 const uint16_t* bf16_data(const std::shared_ptr<Storage>& s) {
   return s ? static_cast<const uint16_t*>(s->data()) : nullptr;
@@ -238,10 +250,14 @@ Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::E
                 bf16_fwd && !grad ? bf16_weight_layouts(w) : nullptr);  // inference: blocked copies only
 
   if (grad) {
+    // dW reads x's bf16 copy when it runs in bf16: then the backward keeps that copy alone, so
+    // x's fp32 storage is freed once nothing else holds it (half the bytes per kept activation).
+    const bool dw_reads_x16 = x16 && w.requires_grad() && kernels::gemm_runs_bf16(out, in);
     // y = x·Wᵀ + b over rows r  ⇒  dx = dy·W, dW = Σ_r dy_rᵀ x_r = dyᵀ·x (one GEMM over all
     // rows), db = Σ_r dy_r.
     record(y, "linear", {x, w, b},
-           [xc, x16 = w.requires_grad() ? x16 : nullptr, Wt, rows, in, out, x_shape = x.shape(),
+           [xc = dw_reads_x16 || !w.requires_grad() ? Tensor() : xc, x16 = dw_reads_x16 ? x16 : nullptr, Wt, rows,
+            in, out, x_shape = x.shape(),
             need_x = x.requires_grad(), need_w = w.requires_grad(),
             need_b = b.defined() && b.requires_grad()](const Tensor& gy) {
              const Tensor g = gy.contiguous();
@@ -259,8 +275,11 @@ Tensor linear_impl(const Tensor& x, const Tensor& w, const Tensor& b, kernels::E
              }
              if (need_w) {
                gw = Tensor::empty({out, in});
-               kernels::gemm(true, false, out, in, rows, 1.f, g.data(), ldg, bf16_data(g16), xc.data(), ldx,
-                             bf16_data(x16), nullptr, 0.f, gw.data(), ldx);
+               // Only the bf16 copy was kept, but the precision changed since the forward: widen it.
+               const Tensor xw = xc.defined() || !x16 ? xc : widened_bf16(bf16_data(x16), rows, in);
+               kernels::gemm(true, false, out, in, rows, 1.f, g.data(), ldg, bf16_data(g16),
+                             xw.defined() ? xw.data() : nullptr, ldx, bf16_dw ? bf16_data(x16) : nullptr, nullptr,
+                             0.f, gw.data(), ldx);
              }
              if (need_b) {
                gb = Tensor::empty({out});

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "core/autograd.h"
@@ -76,6 +77,43 @@ TEST_CASE("linear in bf16 precision: bf16-rounded operands in forward and backwa
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t o = 0; o < out; ++o) db[static_cast<size_t>(o)] += G(i, o);
   check_near(r.gb, db);
+}
+
+TEST_CASE("linear in bf16 precision keeps only x's bf16 copy for dW", "[bf16_weights]") {
+  // dW = dyᵀ·x reads x rounded to bf16, so the backward holds that copy and not x's fp32 data;
+  // a backward run after the precision changed to fp32 widens the copy (the same rounded x).
+  const int64_t rows = 48, in = 40, out = 36;
+  const Tensor gy = Tensor::uniform({rows, out}, 4, -1.f, 1.f);
+  for (const bool fp32_backward : {false, true}) {
+    INFO("backward in " << (fp32_backward ? "fp32" : "bf16"));
+    Tensor w = Tensor::uniform({out, in}, 2, -1.f, 1.f).requires_grad_();
+    std::vector<float> xv;
+    std::weak_ptr<nn::Storage> x_storage;
+    Tensor y;
+    {
+      const nn::kernels::GemmPrecisionScope bf16(nn::kernels::GemmPrecision::kBf16);
+      const Tensor x = Tensor::uniform({rows, in}, 1, -1.f, 1.f);
+      xv = x.to_vector();
+      x_storage = x.impl().storage;
+      y = nn::linear(x, w, Tensor());
+    }
+    CHECK(x_storage.expired());
+    {
+      const nn::kernels::GemmPrecisionScope precision(fp32_backward ? nn::kernels::GemmPrecision::kF32
+                                                                    : nn::kernels::GemmPrecision::kBf16);
+      nn::sum(nn::mul(y, gy)).backward();
+    }
+    // dW[o,k] = Σ_i dy[i,o]·bf16(x[i,k]), dy rounded too when the product runs in bf16.
+    const std::vector<float> gv = gy.to_vector();
+    std::vector<double> gw(static_cast<size_t>(out * in), 0.0);
+    for (int64_t o = 0; o < out; ++o)
+      for (int64_t k = 0; k < in; ++k)
+        for (int64_t i = 0; i < rows; ++i) {
+          const float g = gv[static_cast<size_t>(i * out + o)];
+          gw[static_cast<size_t>(o * in + k)] += (fp32_backward ? g : rounded(g)) * rounded(xv[static_cast<size_t>(i * in + k)]);
+        }
+    check_near(w.grad().to_vector(), gw);
+  }
 }
 
 TEST_CASE("Bf16WeightScope: each weight rounded once, same results as rounding on every product",
