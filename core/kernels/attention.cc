@@ -11,6 +11,12 @@
 // blocks and row passes as fp32; a block's P_d and dS are rounded just before their products,
 // over a key (query) range widened to even ends because pair-packed operands start at even rows.
 //
+// Probabilities not kept (probs null: long sequences in training, every inference call): the
+// forward walks each block's key window in steps of kAttentionBlockKeys with an online softmax
+// (FlashForwardBlock: running row max and sum, the output rows rescaled when the max grows), so a
+// thread's scratch is kAttentionBlockRows × kAttentionBlockKeys whatever S; in bf16 the exp pass
+// writes the rounded probabilities P·V reads (no separate normalise and rounding passes).
+//
 // Dropout (dims.dropout_p > 0) applies to the probabilities of each block after the softmax,
 // row by row, at the rows' indices in the (B,H,T,S) stream; the mask is recomputed, never stored.
 //
@@ -113,13 +119,70 @@ HWY_INLINE float Dot(const float* a, const float* b, size_t n) {
   return hn::GetLane(hn::SumOfLanes(d, acc)) + tail;
 }
 
-// The visible keys of row r of block k as [lo, lo + n) relative to the block's window (n ≥ 0).
+// The visible keys of row r of block k within its window [k0, k1) as [lo, lo + n) relative to
+// k0 (n ≥ 0; lo = 0 when n = 0). k may be a step of a block's window (fewer keys than the row sees).
 HWY_INLINE void WindowKeys(const AttentionDims& a, const AttentionBlocks& blocks, const QueryBlock& k,
                            int64_t r, int64_t& lo, int64_t& n) {
   int64_t hi = 0;
   row_keys(a, blocks, k.b, k.i0 + r, lo, hi);
-  n = std::max<int64_t>(hi - lo, 0);
-  lo -= k.k0;
+  lo = std::max(lo, k.k0);
+  n = std::max<int64_t>(std::min(hi, k.k1) - lo, 0);
+  lo = n > 0 ? lo - k.k0 : 0;
+}
+
+// max_j (x[j] + mask[j]) for j < n (mask may be null), −inf when n == 0; x is not written.
+HWY_INLINE float MaskedMax(const float* x, const float* mask, size_t n) {
+  const Df d;
+  const size_t N = hn::Lanes(d);
+  float m = -std::numeric_limits<float>::infinity();
+  Vf vm = hn::Set(d, m);
+  size_t j = 0;
+  for (; j + N <= n; j += N) {
+    Vf v = hn::LoadU(d, x + j);
+    if (mask) v = hn::Add(v, hn::LoadU(d, mask + j));
+    vm = hn::Max(vm, v);
+  }
+  for (; j < n; ++j) m = std::max(m, mask ? x[j] + mask[j] : x[j]);
+  return std::max(m, hn::GetLane(hn::MaxOfLanes(d, vm)));
+}
+
+// e[j] = exp(x[j] + mask[j] − shift) for j < n (mask may be null); returns Σ_j e[j] in fp32. The
+// e[j] go back into x, or, when dst16 is not null, only to dst16 as bf16 bits rounded to nearest
+// even (bf16_bits; one pass writes the A operand of P·V). e ≤ 1 when shift is the row's max; a NaN
+// score's canonical NaN stays NaN.
+HWY_INLINE float ExpMasked(float* x, const float* mask, size_t n, float shift, uint16_t* dst16) {
+  const Df d;
+  const hn::RebindToUnsigned<Df> du;
+  const hn::RebindToSigned<Df> di;
+  const hn::Rebind<uint16_t, Df> d16;
+  const size_t N = hn::Lanes(d);
+  const Vf vs = hn::Set(d, shift);
+  const auto half = hn::Set(du, 0x7fffu), one = hn::Set(du, 1u);
+  Vf sum = hn::Zero(d);
+  size_t j = 0;
+  for (; j + N <= n; j += N) {
+    Vf v = hn::LoadU(d, x + j);
+    if (mask) v = hn::Add(v, hn::LoadU(d, mask + j));
+    const Vf e = hn::Exp(d, hn::Sub(v, vs));
+    sum = hn::Add(sum, e);
+    if (dst16) {  // bits + 0x7FFF + (lowest kept bit), top half: round to nearest even
+      const auto u = hn::BitCast(du, e);
+      const auto r = hn::ShiftRight<16>(hn::Add(u, hn::Add(half, hn::And(hn::ShiftRight<16>(u), one))));
+      hn::StoreU(hn::DemoteTo(d16, hn::BitCast(di, r)), d16, dst16 + j);
+    } else {
+      hn::StoreU(e, d, x + j);
+    }
+  }
+  float tail = 0.f;
+  for (; j < n; ++j) {
+    const float e = std::exp((mask ? x[j] + mask[j] : x[j]) - shift);
+    tail += e;
+    if (dst16)
+      dst16[j] = bf16_bits(e);
+    else
+      x[j] = e;
+  }
+  return hn::GetLane(hn::SumOfLanes(d, sum)) + tail;
 }
 
 // The rows of block k in one head: x (m, k1 − k0) holds their scaled scores for the window's keys
@@ -230,6 +293,93 @@ void RoundHeads(const AttentionDims& a, AttentionBf16& ops, const float* q, Head
   }
 }
 
+// Key-blocked forward of block blk of head bh (online softmax; the path when the probabilities
+// are not kept). Keys go in steps of kAttentionBlockKeys from the window's first key rounded down to
+// even (every step's bf16 columns start at an even key): per step, its scores x (m, ≤ bk) =
+// Q_block·K_stepᵀ/√D; for each row its running max M and sum L: M' = max(M, max_j s_j),
+// L' = L·e^(M − M') + Σ_j e^(s_j − M'), the output row (the accumulator) scaled by e^(M − M');
+// then out += P̃_d·V_step with P̃_j = e^(s_j − M') (dropped like the probabilities, at their
+// stream indices). At the end out /= L and lse = M + log L: since every earlier term was rescaled
+// to the final M, out = Σ_j e^(s_j − M)/L·M_j/(1−p)·V_j = P_d·V. x (m, bk) floats and a16 (m, bk)
+// bf16 are the thread's scratch; qb, kh, vh, o the block's queries, the head's keys and values and
+// the block's output rows (fp32 mode reads them; bf16 reads ops).
+void FlashForwardBlock(const AttentionDims& a, const AttentionBlocks& blocks, const AttentionBf16* ops,
+                       const QueryBlock& blk, int64_t bh, const float* qb, int64_t ldq, const float* kh,
+                       int64_t ldk, const float* vh, int64_t ldv, float* o, int64_t ldo, float* lse, float* x,
+                       uint16_t* a16) {
+  constexpr int64_t bk = kAttentionBlockKeys;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
+  const bool drop = a.dropout_p > 0.f;
+  const int64_t m = blk.m, D = a.D;
+  const float* mask = a.mask ? a.mask + blk.b * a.S : nullptr;
+  float mx[kAttentionBlockRows], sum[kAttentionBlockRows];
+  for (int64_t r = 0; r < m; ++r) {
+    mx[r] = -inf;
+    sum[r] = 0.f;
+    std::fill_n(o + r * ldo, D, 0.f);
+  }
+  for (int64_t base = blk.k0 & ~int64_t{1}; base < blk.k1; base += bk) {
+    QueryBlock step = blk;
+    step.k0 = std::max(blk.k0, base);
+    step.k1 = std::min(base + bk, blk.k1);
+    // The step's keys sit at columns [off, off + n) of x's rows and of a16's (width w, even).
+    const int64_t n = step.k1 - step.k0, off = step.k0 - base, w = step.k1 + (step.k1 & 1) - base;
+    float* xs = x + off;
+    if (ops)
+      bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, blk.i0), ops->q.Dp, ops->k.pair_col(bh, step.k0),
+                     a.S, false, xs, bk);
+    else
+      gemm(false, true, m, n, D, scale, qb, ldq, kh + step.k0 * ldk, ldk, 0.f, xs, bk);
+    const bool fused = ops && !drop;  // exp writes the rounded P̃ straight into a16
+    for (int64_t r = 0; r < m; ++r) {
+      int64_t lo = 0, cnt = 0;
+      WindowKeys(a, blocks, step, r, lo, cnt);
+      float* row = xs + r * bk;
+      uint16_t* row16 = fused ? a16 + r * w : nullptr;
+      const float* mrow = mask ? mask + step.k0 + lo : nullptr;
+      const float new_max = std::max(mx[r], MaskedMax(row + lo, mrow, static_cast<size_t>(cnt)));
+      if (new_max == -inf) {  // nothing visible and finite yet: P̃ = 0
+        cnt = 0;
+        lo = 0;
+      } else {
+        if (mx[r] != new_max && mx[r] != -inf) {
+          const float c = std::exp(mx[r] - new_max);
+          sum[r] *= c;
+          Scale(o + r * ldo, static_cast<size_t>(D), c);
+        }
+        mx[r] = new_max;
+        sum[r] += ExpMasked(row + lo, mrow, static_cast<size_t>(cnt), new_max, row16 ? row16 + off + lo : nullptr);
+      }
+      if (fused) {
+        std::fill(row16, row16 + off + lo, uint16_t{0});
+        std::fill(row16 + off + lo + cnt, row16 + w, uint16_t{0});
+      } else {
+        std::fill(row, row + lo, 0.f);
+        std::fill(row + lo + cnt, row + n, 0.f);
+      }
+    }
+    if (drop)
+      for (int64_t r = 0; r < m; ++r)
+        dropout_rows(xs + r * bk, xs + r * bk, n, a.dropout_p, a.dropout_seed,
+                     static_cast<uint64_t>((bh * a.T + blk.i0 + r) * a.S + step.k0));
+    if (ops) {
+      if (!fused) bf16_pack_rows(m, n, xs, bk, off, w, a16);
+      bf16_tile_gemm(m, D, w / 2, 1.f, a16, w, ops->v.pair_row(bh, base / 2), D, true, o, ldo);
+    } else {
+      gemm(false, false, m, D, n, 1.f, xs, bk, vh + step.k0 * ldv, ldv, 1.f, o, ldo);
+    }
+  }
+  for (int64_t r = 0; r < m; ++r) {
+    if (sum[r] > 0.f) {
+      Scale(o + r * ldo, static_cast<size_t>(D), 1.f / sum[r]);
+      lse[r] = mx[r] + std::log(sum[r]);
+    } else {
+      lse[r] = inf;  // no visible key with a finite score: out stays 0
+    }
+  }
+}
+
 // Forward, one (batch, head, query block) task at a time (see attention_forward in the header);
 // ops holds the bf16 operands when dims.bf16 (null in fp32).
 void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
@@ -240,12 +390,15 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
   const int64_t tasks = a.H * static_cast<int64_t>(blocks.blocks.size());
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
-    const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
-    // Scores of one block, unless they go straight into probs; with probs and dropout, the
-    // block's dropped probabilities (probs keeps them undropped for the backward's softmax
-    // gradient). In bf16, the block's P_d rounded. AllocateAligned rejects 0 items.
-    const auto scratch = hwy::AllocateAligned<float>(probs && !drop ? 1 : block_elems);
-    const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    const int64_t rows = std::min(a.T, kAttentionBlockRows);
+    // With probs: with dropout, the block's dropped probabilities (probs keeps them undropped
+    // for the backward's softmax gradient); in bf16, the block's P_d rounded. Without: one key
+    // step's scores and rounded P̃ (FlashForwardBlock). AllocateAligned rejects 0 items.
+    const auto scratch =
+        hwy::AllocateAligned<float>(probs ? (drop ? static_cast<size_t>(rows * a.S) : 1)
+                                          : static_cast<size_t>(rows * kAttentionBlockKeys));
+    const auto a16 = hwy::AllocateAligned<uint16_t>(
+        !ops ? 1 : probs ? Bf16ScratchElems(a) : static_cast<size_t>(rows * kAttentionBlockKeys));
     if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, nullptr, {});
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
@@ -259,8 +412,13 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
       const int64_t rest = task - a.H * first, h = rest / nb, bh = b * a.H + h;
       const QueryBlock& blk = blocks.blocks[static_cast<size_t>(first + rest % nb)];
       const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
-      float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : scratch.get();
       float* o = Head(out, lo, b, h) + i0 * lo.row;
+      if (!probs) {
+        FlashForwardBlock(a, blocks, ops, blk, bh, Head(q, lq, b, h) + i0 * lq.row, lq.row, Head(k, lk, b, h), lk.row,
+                          Head(v, lv, b, h), lv.row, o, lo.row, lse + bh * a.T + i0, scratch.get(), a16.get());
+        continue;
+      }
+      float* p = probs + (bh * a.T + i0) * a.S + blk.k0;
       // scores = Q_block·K_windowᵀ/√D, then softmax in place, then dropout (into the scratch: in
       // place unless probs keeps P), then out = P_d·V_window.
       if (ops)
