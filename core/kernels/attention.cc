@@ -220,24 +220,22 @@ HWY_INLINE void ProbsFromLse(const AttentionDims& a, const AttentionBlocks& bloc
     int64_t lo = 0, n = 0;
     WindowKeys(a, blocks, k, r, lo, n);
     float* row = x + r * ldx;
-    AddMaskMax(row + lo, mask ? mask + k.k0 + lo : nullptr, static_cast<size_t>(n));
-    ExpShift(row + lo, static_cast<size_t>(n), lse[r]);
+    ExpMasked(row + lo, mask ? mask + k.k0 + lo : nullptr, static_cast<size_t>(n), lse[r], nullptr);
     std::fill(row, row + lo, 0.f);
     std::fill(row + lo + n, row + width, 0.f);
   }
 }
 
 // Softmax backward for m rows: dp (m, width) holds dP (dO·Vᵀ, masked by the dropout if any)
-// and becomes dS·scale = P ⊙ (dP − δ)·scale with δ_r = Σ_d dO[r,d]·O[r,d] (= Σ_j P[r,j]·dP[r,j]).
-HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, int64_t D, float scale, const float* p,
-                                float* dp, int64_t ldp, const float* dout, int64_t ldo,
-                                const float* out, int64_t lo) {
+// and becomes dS·scale = P ⊙ (dP − δ)·scale with δ_r = Σ_d dO[r,d]·O[r,d] (= Σ_j P[r,j]·dP[r,j],
+// over all the row's keys: delta[r], computed once per block).
+HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, float scale, const float* p, float* dp, int64_t ldp,
+                                const float* delta) {
   const Df d;
   const size_t N = hn::Lanes(d);
   const Vf vscale = hn::Set(d, scale);
   for (int64_t r = 0; r < m; ++r) {
-    const float delta = Dot(dout + r * ldo, out + r * lo, static_cast<size_t>(D));
-    const Vf vdelta = hn::Set(d, delta);
+    const Vf vdelta = hn::Set(d, delta[r]);
     const float* prow = p + r * ldp;
     float* row = dp + r * ldp;
     size_t j = 0;
@@ -245,17 +243,17 @@ HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, int64_t D, float scale
       const Vf g = hn::Mul(hn::Sub(hn::LoadU(d, row + j), vdelta), hn::LoadU(d, prow + j));
       hn::StoreU(hn::Mul(g, vscale), d, row + j);
     }
-    for (; j < static_cast<size_t>(width); ++j) row[j] = (row[j] - delta) * prow[j] * scale;
+    for (; j < static_cast<size_t>(width); ++j) row[j] = (row[j] - delta[r]) * prow[j] * scale;
   }
 }
 
 // Dropout of block k's window in head bh: dst[r, j − k0] = dropout(src[r, j − k0]) for keys j
-// in [k0, k1), with (bh·T + i0 + r)·S + j its index in the stream (src, dst with row stride S;
+// in [k0, k1), with (bh·T + i0 + r)·S + j its index in the stream (src, dst with row stride ld;
 // dst may be src).
-HWY_INLINE void DropoutBlock(const AttentionDims& a, int64_t bh, const QueryBlock& k, const float* src,
+HWY_INLINE void DropoutBlock(const AttentionDims& a, int64_t bh, const QueryBlock& k, const float* src, int64_t ld,
                              float* dst) {
   for (int64_t r = 0; r < k.m; ++r)
-    dropout_rows(src + r * a.S, dst + r * a.S, k.k1 - k.k0, a.dropout_p, a.dropout_seed,
+    dropout_rows(src + r * ld, dst + r * ld, k.k1 - k.k0, a.dropout_p, a.dropout_seed,
                  static_cast<uint64_t>((bh * a.T + k.i0 + r) * a.S + k.k0));
 }
 
@@ -359,10 +357,7 @@ void FlashForwardBlock(const AttentionDims& a, const AttentionBlocks& blocks, co
         std::fill(row + lo + cnt, row + n, 0.f);
       }
     }
-    if (drop)
-      for (int64_t r = 0; r < m; ++r)
-        dropout_rows(xs + r * bk, xs + r * bk, n, a.dropout_p, a.dropout_seed,
-                     static_cast<uint64_t>((bh * a.T + blk.i0 + r) * a.S + step.k0));
+    if (drop) DropoutBlock(a, bh, step, xs, bk, xs);
     if (ops) {
       if (!fused) bf16_pack_rows(m, n, xs, bk, off, w, a16);
       bf16_tile_gemm(m, D, w / 2, 1.f, a16, w, ops->v.pair_row(bh, base / 2), D, true, o, ldo);
@@ -428,7 +423,7 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
         gemm(false, true, m, n, a.D, scale, Head(q, lq, b, h) + i0 * lq.row, lq.row,
              Head(k, lk, b, h) + blk.k0 * lk.row, lk.row, 0.f, p, a.S);
       SoftmaxRows(a, blocks, blk, a.mask ? a.mask + b * a.S : nullptr, p, a.S, lse + bh * a.T + i0);
-      if (drop) DropoutBlock(a, bh, blk, p, scratch.get());
+      if (drop) DropoutBlock(a, bh, blk, p, a.S, scratch.get());
       const float* pd = drop ? scratch.get() : p;
       if (ops) {
         int64_t k0 = 0, w = 0;
@@ -444,22 +439,31 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
 
 // Backward of one head, a query block at a time (derivation in attention_backward's comment);
 // ops holds the bf16 operands when dims.bf16 (null in fp32). dk and dv accumulate over the
-// blocks, so the head's blocks run in order on one thread.
+// blocks, so the head's blocks run in order on one thread. With kept probabilities a block is one
+// step over its whole key window; without, its window goes in steps of kAttentionBlockKeys (as
+// the forward's), each recomputing its P = exp(S − lse), and dQ accumulates over the steps: a
+// thread's scratch is then rows × kAttentionBlockKeys whatever S. δ = rowsum(dO ⊙ O) is
+// computed once per block.
 void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
                   HeadsLayout lq, const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
                   HeadsLayout lo, const float* dout, HeadsLayout ldo, const float* lse, const float* probs,
                   float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk, float* dv, HeadsLayout ldv) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
+  // Row stride of a step's P, P_d, dP/dS: the (B,H,T,S) probs' when kept, else a key step's.
+  const int64_t ld = probs ? a.S : kAttentionBlockKeys;
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
-    const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
-    // One block's recomputed probabilities P (unless kept), its dropped P_d (with dropout), and
+    const int64_t rows = std::min(a.T, kAttentionBlockRows);
+    const auto step_elems = static_cast<size_t>(rows * ld);
+    // One step's recomputed probabilities P (unless kept), its dropped P_d (with dropout), and
     // its dP, then dS; in bf16, the rounded A operand of the product at hand.
-    const auto p_scratch = hwy::AllocateAligned<float>(probs ? 1 : block_elems);
-    const auto pd_scratch = hwy::AllocateAligned<float>(drop ? block_elems : 1);
-    const auto ds = hwy::AllocateAligned<float>(block_elems);
-    const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    const auto p_scratch = hwy::AllocateAligned<float>(probs ? 1 : step_elems);
+    const auto pd_scratch = hwy::AllocateAligned<float>(drop ? step_elems : 1);
+    const auto ds = hwy::AllocateAligned<float>(step_elems);
+    const auto a16 = hwy::AllocateAligned<uint16_t>(
+        !ops ? 1 : probs ? Bf16ScratchElems(a) : static_cast<size_t>((rows + 2) * (ld + 2)));
+    float delta[kAttentionBlockRows];
     if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, dout, ldo);
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
@@ -476,54 +480,68 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attenti
       }
       for (size_t g = blocks.first[static_cast<size_t>(b)]; g < blocks.first[static_cast<size_t>(b) + 1]; ++g) {
         const QueryBlock& blk = blocks.blocks[g];
-        const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
-        // The block's key window: K, V, dK, dV from key k0 on.
-        const float* kw = kh + blk.k0 * lk.row;
-        const float* vw = vh + blk.k0 * lv.row;
-        float* dkw = dkh + blk.k0 * ldk.row;
-        float* dvw = dvh + blk.k0 * ldv.row;
+        const int64_t i0 = blk.i0, m = blk.m;
         const float* qb = qh + i0 * lq.row;
         const float* dob = Head(dout, ldo, b, h) + i0 * ldo.row;
+        const float* ob = Head(out, lo, b, h) + i0 * lo.row;
         float* dqb = Head(dq, ldq, b, h) + i0 * ldq.row;
-        // bf16: the even-aligned key range [k0, k0 + wk) and query range [q0, q0 + wq) of the
-        // pair-packed operands.
-        int64_t k0 = 0, wk = 0, q0 = 0, wq = 0;
-        EvenRange(blk.k0, blk.k1, k0, wk);
+        for (int64_t r = 0; r < m; ++r) delta[r] = Dot(dob + r * ldo.row, ob + r * lo.row, static_cast<size_t>(a.D));
+        // bf16: the even-aligned query range [q0, q0 + wq) of the pair-packed operands.
+        int64_t q0 = 0, wq = 0;
         EvenRange(i0, i0 + m, q0, wq);
-        const float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : p_scratch.get();
-        if (!probs) {
-          if (ops)
-            bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, i0), ops->q.Dp,
-                           ops->k.pair_col(bh, blk.k0), a.S, false, p_scratch.get(), a.S);
-          else
-            gemm(false, true, m, n, a.D, scale, qb, lq.row, kw, lk.row, 0.f, p_scratch.get(), a.S);
-          ProbsFromLse(a, blocks, blk, mask, p_scratch.get(), a.S, lse + bh * a.T + i0);
-        }
-        if (drop) DropoutBlock(a, bh, blk, p, pd_scratch.get());
-        const float* pd = drop ? pd_scratch.get() : p;
-        if (ops) {
-          bf16_pack_cols(m, n, pd, a.S, i0 - q0, wq, a16.get());  // dV += P_dᵀ·dO
-          bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->dout.pair_row(bh, q0 / 2), a.D, true, dvw,
-                         ldv.row);
-          bf16_tile_gemm(m, n, ops->dout.Dp / 2, 1.f, ops->dout.row(bh, i0), ops->dout.Dp,  // dP_d
-                         ops->v.pair_col(bh, blk.k0), a.S, false, ds.get(), a.S);
-        } else {
-          gemm(true, false, n, a.D, m, 1.f, pd, a.S, dob, ldo.row, 1.f, dvw, ldv.row);  // dV += P_dᵀ·dO
-          gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vw, lv.row, 0.f, ds.get(), a.S);  // dP_d
-        }
-        if (drop) DropoutBlock(a, bh, blk, ds.get(), ds.get());  // dP = dP_d ⊙ mask/(1 − p)
-        SoftmaxGradRows(m, n, a.D, scale, p, ds.get(), a.S, dob, ldo.row,
-                        Head(out, lo, b, h) + i0 * lo.row, lo.row);
-        if (ops) {
-          bf16_pack_rows(m, n, ds.get(), a.S, blk.k0 - k0, wk, a16.get());  // dQ = dS·K/√D
-          bf16_tile_gemm(m, a.D, wk / 2, 1.f, a16.get(), wk, ops->k.pair_row(bh, k0 / 2), a.D, false, dqb,
-                         ldq.row);
-          bf16_pack_cols(m, n, ds.get(), a.S, i0 - q0, wq, a16.get());  // dK += dSᵀ·Q/√D
-          bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->q.pair_row(bh, q0 / 2), a.D, true, dkw,
-                         ldk.row);
-        } else {
-          gemm(false, false, m, a.D, n, 1.f, ds.get(), a.S, kw, lk.row, 0.f, dqb, ldq.row);  // dQ = dS·K/√D
-          gemm(true, false, n, a.D, m, 1.f, ds.get(), a.S, qb, lq.row, 1.f, dkw, ldk.row);   // dK += dSᵀ·Q/√D
+        // Steps as the forward's (one when kept, or when the window is empty: it still writes dQ = 0).
+        const int64_t even0 = blk.k0 & ~int64_t{1};
+        const int64_t steps = probs || blk.k1 <= blk.k0 ? 1 : (blk.k1 - even0 + ld - 1) / ld;
+        for (int64_t t = 0; t < steps; ++t) {
+          // The step's keys [k0, k1) (the whole window when probs are kept).
+          const bool first = t == 0;  // dQ is written by the first step, then accumulated
+          QueryBlock st = blk;
+          st.k0 = first ? blk.k0 : even0 + t * ld;
+          st.k1 = probs ? blk.k1 : std::min(even0 + (t + 1) * ld, blk.k1);
+          const int64_t n = st.k1 - st.k0;
+          // The step's K, V, dK, dV from key k0 on.
+          const float* kw = kh + st.k0 * lk.row;
+          const float* vw = vh + st.k0 * lv.row;
+          float* dkw = dkh + st.k0 * ldk.row;
+          float* dvw = dvh + st.k0 * ldv.row;
+          // bf16: the even-aligned key range [k0, k0 + wk) of the pair-packed operands.
+          int64_t k0 = 0, wk = 0;
+          EvenRange(st.k0, st.k1, k0, wk);
+          const float* p = probs ? probs + (bh * a.T + i0) * a.S + st.k0 : p_scratch.get();
+          if (!probs) {
+            if (ops)
+              bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, i0), ops->q.Dp, ops->k.pair_col(bh, st.k0),
+                             a.S, false, p_scratch.get(), ld);
+            else
+              gemm(false, true, m, n, a.D, scale, qb, lq.row, kw, lk.row, 0.f, p_scratch.get(), ld);
+            ProbsFromLse(a, blocks, st, mask, p_scratch.get(), ld, lse + bh * a.T + i0);
+          }
+          if (drop) DropoutBlock(a, bh, st, p, ld, pd_scratch.get());
+          const float* pd = drop ? pd_scratch.get() : p;
+          if (ops) {
+            bf16_pack_cols(m, n, pd, ld, i0 - q0, wq, a16.get());  // dV += P_dᵀ·dO
+            bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->dout.pair_row(bh, q0 / 2), a.D, true, dvw,
+                           ldv.row);
+            bf16_tile_gemm(m, n, ops->dout.Dp / 2, 1.f, ops->dout.row(bh, i0), ops->dout.Dp,  // dP_d
+                           ops->v.pair_col(bh, st.k0), a.S, false, ds.get(), ld);
+          } else {
+            gemm(true, false, n, a.D, m, 1.f, pd, ld, dob, ldo.row, 1.f, dvw, ldv.row);  // dV += P_dᵀ·dO
+            gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vw, lv.row, 0.f, ds.get(), ld);  // dP_d
+          }
+          if (drop) DropoutBlock(a, bh, st, ds.get(), ld, ds.get());  // dP = dP_d ⊙ mask/(1 − p)
+          SoftmaxGradRows(m, n, scale, p, ds.get(), ld, delta);
+          if (ops) {
+            bf16_pack_rows(m, n, ds.get(), ld, st.k0 - k0, wk, a16.get());  // dQ (+)= dS·K/√D
+            bf16_tile_gemm(m, a.D, wk / 2, 1.f, a16.get(), wk, ops->k.pair_row(bh, k0 / 2), a.D, !first, dqb,
+                           ldq.row);
+            bf16_pack_cols(m, n, ds.get(), ld, i0 - q0, wq, a16.get());  // dK += dSᵀ·Q/√D
+            bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->q.pair_row(bh, q0 / 2), a.D, true, dkw,
+                           ldk.row);
+          } else {
+            gemm(false, false, m, a.D, n, 1.f, ds.get(), ld, kw, lk.row, first ? 0.f : 1.f, dqb,
+                 ldq.row);                                                                 // dQ (+)= dS·K/√D
+            gemm(true, false, n, a.D, m, 1.f, ds.get(), ld, qb, lq.row, 1.f, dkw, ldk.row);  // dK += dSᵀ·Q/√D
+          }
         }
       }
     }
