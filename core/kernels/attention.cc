@@ -11,11 +11,13 @@
 // blocks and row passes as fp32; a block's P_d and dS are rounded just before their products,
 // over a key (query) range widened to even ends because pair-packed operands start at even rows.
 //
-// Probabilities not kept (probs null: long sequences in training, every inference call): the
-// forward walks each block's key window in steps of kAttentionBlockKeys with an online softmax
-// (FlashForwardBlock: running row max and sum, the output rows rescaled when the max grows), so a
-// thread's scratch is kAttentionBlockRows × kAttentionBlockKeys whatever S; in bf16 the exp pass
-// writes the rounded probabilities P·V reads (no separate normalise and rounding passes).
+// bf16 with the probabilities not kept (probs null: long sequences in training, every inference
+// call from 32 queries on): the forward walks each block's key window in steps of
+// kAttentionBlockKeys with an online softmax (FlashForwardBlock: running row max and sum, the
+// output rows rescaled when the max grows), its exp pass writing the rounded probabilities P·V
+// reads (no separate normalise and rounding passes), and the backward recomputes P step by step,
+// so a thread's scratch is kAttentionBlockRows × kAttentionBlockKeys whatever S (KeySteps: fp32
+// keeps whole-window blocks, measured faster there).
 //
 // Dropout (dims.dropout_p > 0) applies to the probabilities of each block after the softmax,
 // row by row, at the rows' indices in the (B,H,T,S) stream; the mask is recomputed, never stored.
@@ -291,6 +293,12 @@ void RoundHeads(const AttentionDims& a, AttentionBf16& ops, const float* q, Head
   }
 }
 
+// Whether the kernel steps over keys: in bf16 when the probabilities are not kept. fp32 keeps
+// whole-window blocks: there the key steps measured slower (seq-512 forward 44.5-45.0 ms against
+// 42.2-42.5, B8 H12 D64, 2 threads: four GEMM calls per block instead of one, and the output
+// rescaling), and its numbers stay those of the whole-window path.
+HWY_INLINE bool KeySteps(const AttentionBf16* ops, const float* probs) { return ops != nullptr && probs == nullptr; }
+
 // Key-blocked forward of block blk of head bh (online softmax; the path when the probabilities
 // are not kept). Keys go in steps of kAttentionBlockKeys from the window's first key rounded down to
 // even (every step's bf16 columns start at an even key): per step, its scores x (m, ≤ bk) =
@@ -383,17 +391,18 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
   const int64_t tasks = a.H * static_cast<int64_t>(blocks.blocks.size());
+  const bool steps = KeySteps(ops, probs);
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
     const int64_t rows = std::min(a.T, kAttentionBlockRows);
-    // With probs: with dropout, the block's dropped probabilities (probs keeps them undropped
-    // for the backward's softmax gradient); in bf16, the block's P_d rounded. Without: one key
-    // step's scores and rounded P̃ (FlashForwardBlock). AllocateAligned rejects 0 items.
-    const auto scratch =
-        hwy::AllocateAligned<float>(probs ? (drop ? static_cast<size_t>(rows * a.S) : 1)
-                                          : static_cast<size_t>(rows * kAttentionBlockKeys));
-    const auto a16 = hwy::AllocateAligned<uint16_t>(
-        !ops ? 1 : probs ? Bf16ScratchElems(a) : static_cast<size_t>(rows * kAttentionBlockKeys));
+    // Key steps: one step's scores and rounded P̃ (FlashForwardBlock). Else the scores of one
+    // block, unless they go straight into probs; with probs and dropout, the block's dropped
+    // probabilities (probs keeps them undropped for the backward's softmax gradient); in bf16,
+    // the block's P_d rounded. AllocateAligned rejects 0 items.
+    const size_t step_elems = static_cast<size_t>(rows * kAttentionBlockKeys);
+    const auto scratch = hwy::AllocateAligned<float>(
+        steps ? step_elems : probs && !drop ? 1 : static_cast<size_t>(rows * a.S));
+    const auto a16 = hwy::AllocateAligned<uint16_t>(!ops ? 1 : steps ? step_elems : Bf16ScratchElems(a));
     if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, nullptr, {});
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
@@ -408,12 +417,12 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
       const QueryBlock& blk = blocks.blocks[static_cast<size_t>(first + rest % nb)];
       const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
       float* o = Head(out, lo, b, h) + i0 * lo.row;
-      if (!probs) {
+      if (steps) {
         FlashForwardBlock(a, blocks, ops, blk, bh, Head(q, lq, b, h) + i0 * lq.row, lq.row, Head(k, lk, b, h), lk.row,
                           Head(v, lv, b, h), lv.row, o, lo.row, lse + bh * a.T + i0, scratch.get(), a16.get());
         continue;
       }
-      float* p = probs + (bh * a.T + i0) * a.S + blk.k0;
+      float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : scratch.get();
       // scores = Q_block·K_windowᵀ/√D, then softmax in place, then dropout (into the scratch: in
       // place unless probs keeps P), then out = P_d·V_window.
       if (ops)
@@ -439,10 +448,10 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
 
 // Backward of one head, a query block at a time (derivation in attention_backward's comment);
 // ops holds the bf16 operands when dims.bf16 (null in fp32). dk and dv accumulate over the
-// blocks, so the head's blocks run in order on one thread. With kept probabilities a block is one
-// step over its whole key window; without, its window goes in steps of kAttentionBlockKeys (as
-// the forward's), each recomputing its P = exp(S − lse), and dQ accumulates over the steps: a
-// thread's scratch is then rows × kAttentionBlockKeys whatever S. δ = rowsum(dO ⊙ O) is
+// blocks, so the head's blocks run in order on one thread. When KeySteps (bf16, probabilities not
+// kept) a block's window goes in steps of kAttentionBlockKeys (as the forward's), each recomputing
+// its P = exp(S − lse), and dQ accumulates over the steps: a thread's scratch is then
+// rows × kAttentionBlockKeys whatever S. Otherwise a block is one step over its whole window. δ = rowsum(dO ⊙ O) is
 // computed once per block.
 void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
                   HeadsLayout lq, const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
@@ -450,8 +459,9 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attenti
                   float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk, float* dv, HeadsLayout ldv) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
-  // Row stride of a step's P, P_d, dP/dS: the (B,H,T,S) probs' when kept, else a key step's.
-  const int64_t ld = probs ? a.S : kAttentionBlockKeys;
+  const bool stepped = KeySteps(ops, probs);
+  // Row stride of a step's P, P_d, dP/dS: a key step's, or S (the (B,H,T,S) probs' when kept).
+  const int64_t ld = stepped ? kAttentionBlockKeys : a.S;
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
     const int64_t rows = std::min(a.T, kAttentionBlockRows);
@@ -462,7 +472,7 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attenti
     const auto pd_scratch = hwy::AllocateAligned<float>(drop ? step_elems : 1);
     const auto ds = hwy::AllocateAligned<float>(step_elems);
     const auto a16 = hwy::AllocateAligned<uint16_t>(
-        !ops ? 1 : probs ? Bf16ScratchElems(a) : static_cast<size_t>((rows + 2) * (ld + 2)));
+        !ops ? 1 : stepped ? static_cast<size_t>((rows + 2) * (ld + 2)) : Bf16ScratchElems(a));
     float delta[kAttentionBlockRows];
     if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, dout, ldo);
 #pragma omp for schedule(static)
@@ -489,15 +499,16 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attenti
         // bf16: the even-aligned query range [q0, q0 + wq) of the pair-packed operands.
         int64_t q0 = 0, wq = 0;
         EvenRange(i0, i0 + m, q0, wq);
-        // Steps as the forward's (one when kept, or when the window is empty: it still writes dQ = 0).
+        // Steps as the forward's (one when not stepping, or when the window is empty: it still
+        // writes dQ = 0).
         const int64_t even0 = blk.k0 & ~int64_t{1};
-        const int64_t steps = probs || blk.k1 <= blk.k0 ? 1 : (blk.k1 - even0 + ld - 1) / ld;
+        const int64_t steps = !stepped || blk.k1 <= blk.k0 ? 1 : (blk.k1 - even0 + ld - 1) / ld;
         for (int64_t t = 0; t < steps; ++t) {
-          // The step's keys [k0, k1) (the whole window when probs are kept).
+          // The step's keys [k0, k1) (the whole window when not stepping).
           const bool first = t == 0;  // dQ is written by the first step, then accumulated
           QueryBlock st = blk;
           st.k0 = first ? blk.k0 : even0 + t * ld;
-          st.k1 = probs ? blk.k1 : std::min(even0 + (t + 1) * ld, blk.k1);
+          st.k1 = stepped ? std::min(even0 + (t + 1) * ld, blk.k1) : blk.k1;
           const int64_t n = st.k1 - st.k0;
           // The step's K, V, dK, dV from key k0 on.
           const float* kw = kh + st.k0 * lk.row;

@@ -1,10 +1,10 @@
-// test_attention_keysteps.cc — the attention kernel's key-stepped path (probabilities not kept:
-// online softmax over steps of kernels::kAttentionBlockKeys keys in the forward, P recomputed step by
-// step in the backward) at key counts that are not multiples of the step: out and log-sum-exp
-// against a double reference with padding masks (finite and −inf), causal (S ≠ T, rows that see no
-// key), segments; with dropout, the same outputs and gradients as the path that keeps the
-// probabilities (the same mask draws); gradients by finite differences where nn::attention takes
-// this path (T·S > 256²).
+// test_attention_keysteps.cc — the attention kernel without kept probabilities (probs null) at
+// key counts that are not multiples of kernels::kAttentionBlockKeys: out and log-sum-exp against a
+// double reference with padding masks (finite and −inf), causal (S ≠ T, rows that see no key),
+// segments; with dropout, the same outputs and gradients as with kept probabilities (the same
+// mask draws); gradients by finite differences where nn::attention keeps no probabilities
+// (T·S > 256²). These run fp32, whose blocks span their whole key window; the key-stepped bf16
+// path (online softmax) meets the same cases against fp32 in test_attention_bf16.cc.
 #include <catch2/catch.hpp>
 
 #include <cmath>
