@@ -11,6 +11,14 @@
 // blocks and row passes as fp32; a block's P_d and dS are rounded just before their products,
 // over a key (query) range widened to even ends because pair-packed operands start at even rows.
 //
+// bf16 with the probabilities not kept (probs null: long sequences in training, every inference
+// call from 32 queries on): the forward walks each block's key window in steps of
+// kAttentionBlockKeys with an online softmax (FlashForwardBlock: running row max and sum, the
+// output rows rescaled when the max grows), its exp pass writing the rounded probabilities P·V
+// reads (no separate normalise and rounding passes), and the backward recomputes P step by step,
+// so a thread's scratch is kAttentionBlockRows × kAttentionBlockKeys whatever S (KeySteps: fp32
+// keeps whole-window blocks, measured faster there).
+//
 // Dropout (dims.dropout_p > 0) applies to the probabilities of each block after the softmax,
 // row by row, at the rows' indices in the (B,H,T,S) stream; the mask is recomputed, never stored.
 //
@@ -113,13 +121,70 @@ HWY_INLINE float Dot(const float* a, const float* b, size_t n) {
   return hn::GetLane(hn::SumOfLanes(d, acc)) + tail;
 }
 
-// The visible keys of row r of block k as [lo, lo + n) relative to the block's window (n ≥ 0).
+// The visible keys of row r of block k within its window [k0, k1) as [lo, lo + n) relative to
+// k0 (n ≥ 0; lo = 0 when n = 0). k may be a step of a block's window (fewer keys than the row sees).
 HWY_INLINE void WindowKeys(const AttentionDims& a, const AttentionBlocks& blocks, const QueryBlock& k,
                            int64_t r, int64_t& lo, int64_t& n) {
   int64_t hi = 0;
   row_keys(a, blocks, k.b, k.i0 + r, lo, hi);
-  n = std::max<int64_t>(hi - lo, 0);
-  lo -= k.k0;
+  lo = std::max(lo, k.k0);
+  n = std::max<int64_t>(std::min(hi, k.k1) - lo, 0);
+  lo = n > 0 ? lo - k.k0 : 0;
+}
+
+// max_j (x[j] + mask[j]) for j < n (mask may be null), −inf when n == 0; x is not written.
+HWY_INLINE float MaskedMax(const float* x, const float* mask, size_t n) {
+  const Df d;
+  const size_t N = hn::Lanes(d);
+  float m = -std::numeric_limits<float>::infinity();
+  Vf vm = hn::Set(d, m);
+  size_t j = 0;
+  for (; j + N <= n; j += N) {
+    Vf v = hn::LoadU(d, x + j);
+    if (mask) v = hn::Add(v, hn::LoadU(d, mask + j));
+    vm = hn::Max(vm, v);
+  }
+  for (; j < n; ++j) m = std::max(m, mask ? x[j] + mask[j] : x[j]);
+  return std::max(m, hn::GetLane(hn::MaxOfLanes(d, vm)));
+}
+
+// e[j] = exp(x[j] + mask[j] − shift) for j < n (mask may be null); returns Σ_j e[j] in fp32. The
+// e[j] go back into x, or, when dst16 is not null, only to dst16 as bf16 bits rounded to nearest
+// even (bf16_bits; one pass writes the A operand of P·V). e ≤ 1 when shift is the row's max; a NaN
+// score's canonical NaN stays NaN.
+HWY_INLINE float ExpMasked(float* x, const float* mask, size_t n, float shift, uint16_t* dst16) {
+  const Df d;
+  const hn::RebindToUnsigned<Df> du;
+  const hn::RebindToSigned<Df> di;
+  const hn::Rebind<uint16_t, Df> d16;
+  const size_t N = hn::Lanes(d);
+  const Vf vs = hn::Set(d, shift);
+  const auto half = hn::Set(du, 0x7fffu), one = hn::Set(du, 1u);
+  Vf sum = hn::Zero(d);
+  size_t j = 0;
+  for (; j + N <= n; j += N) {
+    Vf v = hn::LoadU(d, x + j);
+    if (mask) v = hn::Add(v, hn::LoadU(d, mask + j));
+    const Vf e = hn::Exp(d, hn::Sub(v, vs));
+    sum = hn::Add(sum, e);
+    if (dst16) {  // bits + 0x7FFF + (lowest kept bit), top half: round to nearest even
+      const auto u = hn::BitCast(du, e);
+      const auto r = hn::ShiftRight<16>(hn::Add(u, hn::Add(half, hn::And(hn::ShiftRight<16>(u), one))));
+      hn::StoreU(hn::DemoteTo(d16, hn::BitCast(di, r)), d16, dst16 + j);
+    } else {
+      hn::StoreU(e, d, x + j);
+    }
+  }
+  float tail = 0.f;
+  for (; j < n; ++j) {
+    const float e = std::exp((mask ? x[j] + mask[j] : x[j]) - shift);
+    tail += e;
+    if (dst16)
+      dst16[j] = bf16_bits(e);
+    else
+      x[j] = e;
+  }
+  return hn::GetLane(hn::SumOfLanes(d, sum)) + tail;
 }
 
 // The rows of block k in one head: x (m, k1 − k0) holds their scaled scores for the window's keys
@@ -157,24 +222,22 @@ HWY_INLINE void ProbsFromLse(const AttentionDims& a, const AttentionBlocks& bloc
     int64_t lo = 0, n = 0;
     WindowKeys(a, blocks, k, r, lo, n);
     float* row = x + r * ldx;
-    AddMaskMax(row + lo, mask ? mask + k.k0 + lo : nullptr, static_cast<size_t>(n));
-    ExpShift(row + lo, static_cast<size_t>(n), lse[r]);
+    ExpMasked(row + lo, mask ? mask + k.k0 + lo : nullptr, static_cast<size_t>(n), lse[r], nullptr);
     std::fill(row, row + lo, 0.f);
     std::fill(row + lo + n, row + width, 0.f);
   }
 }
 
 // Softmax backward for m rows: dp (m, width) holds dP (dO·Vᵀ, masked by the dropout if any)
-// and becomes dS·scale = P ⊙ (dP − δ)·scale with δ_r = Σ_d dO[r,d]·O[r,d] (= Σ_j P[r,j]·dP[r,j]).
-HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, int64_t D, float scale, const float* p,
-                                float* dp, int64_t ldp, const float* dout, int64_t ldo,
-                                const float* out, int64_t lo) {
+// and becomes dS·scale = P ⊙ (dP − δ)·scale with δ_r = Σ_d dO[r,d]·O[r,d] (= Σ_j P[r,j]·dP[r,j],
+// over all the row's keys: delta[r], computed once per block).
+HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, float scale, const float* p, float* dp, int64_t ldp,
+                                const float* delta) {
   const Df d;
   const size_t N = hn::Lanes(d);
   const Vf vscale = hn::Set(d, scale);
   for (int64_t r = 0; r < m; ++r) {
-    const float delta = Dot(dout + r * ldo, out + r * lo, static_cast<size_t>(D));
-    const Vf vdelta = hn::Set(d, delta);
+    const Vf vdelta = hn::Set(d, delta[r]);
     const float* prow = p + r * ldp;
     float* row = dp + r * ldp;
     size_t j = 0;
@@ -182,17 +245,17 @@ HWY_INLINE void SoftmaxGradRows(int64_t m, int64_t width, int64_t D, float scale
       const Vf g = hn::Mul(hn::Sub(hn::LoadU(d, row + j), vdelta), hn::LoadU(d, prow + j));
       hn::StoreU(hn::Mul(g, vscale), d, row + j);
     }
-    for (; j < static_cast<size_t>(width); ++j) row[j] = (row[j] - delta) * prow[j] * scale;
+    for (; j < static_cast<size_t>(width); ++j) row[j] = (row[j] - delta[r]) * prow[j] * scale;
   }
 }
 
 // Dropout of block k's window in head bh: dst[r, j − k0] = dropout(src[r, j − k0]) for keys j
-// in [k0, k1), with (bh·T + i0 + r)·S + j its index in the stream (src, dst with row stride S;
+// in [k0, k1), with (bh·T + i0 + r)·S + j its index in the stream (src, dst with row stride ld;
 // dst may be src).
-HWY_INLINE void DropoutBlock(const AttentionDims& a, int64_t bh, const QueryBlock& k, const float* src,
+HWY_INLINE void DropoutBlock(const AttentionDims& a, int64_t bh, const QueryBlock& k, const float* src, int64_t ld,
                              float* dst) {
   for (int64_t r = 0; r < k.m; ++r)
-    dropout_rows(src + r * a.S, dst + r * a.S, k.k1 - k.k0, a.dropout_p, a.dropout_seed,
+    dropout_rows(src + r * ld, dst + r * ld, k.k1 - k.k0, a.dropout_p, a.dropout_seed,
                  static_cast<uint64_t>((bh * a.T + k.i0 + r) * a.S + k.k0));
 }
 
@@ -230,6 +293,96 @@ void RoundHeads(const AttentionDims& a, AttentionBf16& ops, const float* q, Head
   }
 }
 
+// Whether the kernel steps over keys: in bf16 when the probabilities are not kept. fp32 keeps
+// whole-window blocks: there the key steps measured slower (seq-512 forward 44.5-45.0 ms against
+// 42.2-42.5, B8 H12 D64, 2 threads: four GEMM calls per block instead of one, and the output
+// rescaling), and its numbers stay those of the whole-window path.
+HWY_INLINE bool KeySteps(const AttentionBf16* ops, const float* probs) { return ops != nullptr && probs == nullptr; }
+
+// Key-blocked forward of block blk of head bh (online softmax; the path when the probabilities
+// are not kept). Keys go in steps of kAttentionBlockKeys from the window's first key rounded down to
+// even (every step's bf16 columns start at an even key): per step, its scores x (m, ≤ bk) =
+// Q_block·K_stepᵀ/√D; for each row its running max M and sum L: M' = max(M, max_j s_j),
+// L' = L·e^(M − M') + Σ_j e^(s_j − M'), the output row (the accumulator) scaled by e^(M − M');
+// then out += P̃_d·V_step with P̃_j = e^(s_j − M') (dropped like the probabilities, at their
+// stream indices). At the end out /= L and lse = M + log L: since every earlier term was rescaled
+// to the final M, out = Σ_j e^(s_j − M)/L·M_j/(1−p)·V_j = P_d·V. x (m, bk) floats and a16 (m, bk)
+// bf16 are the thread's scratch; qb, kh, vh, o the block's queries, the head's keys and values and
+// the block's output rows (fp32 mode reads them; bf16 reads ops).
+void FlashForwardBlock(const AttentionDims& a, const AttentionBlocks& blocks, const AttentionBf16* ops,
+                       const QueryBlock& blk, int64_t bh, const float* qb, int64_t ldq, const float* kh,
+                       int64_t ldk, const float* vh, int64_t ldv, float* o, int64_t ldo, float* lse, float* x,
+                       uint16_t* a16) {
+  constexpr int64_t bk = kAttentionBlockKeys;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
+  const bool drop = a.dropout_p > 0.f;
+  const int64_t m = blk.m, D = a.D;
+  const float* mask = a.mask ? a.mask + blk.b * a.S : nullptr;
+  float mx[kAttentionBlockRows], sum[kAttentionBlockRows];
+  for (int64_t r = 0; r < m; ++r) {
+    mx[r] = -inf;
+    sum[r] = 0.f;
+    std::fill_n(o + r * ldo, D, 0.f);
+  }
+  for (int64_t base = blk.k0 & ~int64_t{1}; base < blk.k1; base += bk) {
+    QueryBlock step = blk;
+    step.k0 = std::max(blk.k0, base);
+    step.k1 = std::min(base + bk, blk.k1);
+    // The step's keys sit at columns [off, off + n) of x's rows and of a16's (width w, even).
+    const int64_t n = step.k1 - step.k0, off = step.k0 - base, w = step.k1 + (step.k1 & 1) - base;
+    float* xs = x + off;
+    if (ops)
+      bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, blk.i0), ops->q.Dp, ops->k.pair_col(bh, step.k0),
+                     a.S, false, xs, bk);
+    else
+      gemm(false, true, m, n, D, scale, qb, ldq, kh + step.k0 * ldk, ldk, 0.f, xs, bk);
+    const bool fused = ops && !drop;  // exp writes the rounded P̃ straight into a16
+    for (int64_t r = 0; r < m; ++r) {
+      int64_t lo = 0, cnt = 0;
+      WindowKeys(a, blocks, step, r, lo, cnt);
+      float* row = xs + r * bk;
+      uint16_t* row16 = fused ? a16 + r * w : nullptr;
+      const float* mrow = mask ? mask + step.k0 + lo : nullptr;
+      const float new_max = std::max(mx[r], MaskedMax(row + lo, mrow, static_cast<size_t>(cnt)));
+      if (new_max == -inf) {  // nothing visible and finite yet: P̃ = 0
+        cnt = 0;
+        lo = 0;
+      } else {
+        if (mx[r] != new_max && mx[r] != -inf) {
+          const float c = std::exp(mx[r] - new_max);
+          sum[r] *= c;
+          Scale(o + r * ldo, static_cast<size_t>(D), c);
+        }
+        mx[r] = new_max;
+        sum[r] += ExpMasked(row + lo, mrow, static_cast<size_t>(cnt), new_max, row16 ? row16 + off + lo : nullptr);
+      }
+      if (fused) {
+        std::fill(row16, row16 + off + lo, uint16_t{0});
+        std::fill(row16 + off + lo + cnt, row16 + w, uint16_t{0});
+      } else {
+        std::fill(row, row + lo, 0.f);
+        std::fill(row + lo + cnt, row + n, 0.f);
+      }
+    }
+    if (drop) DropoutBlock(a, bh, step, xs, bk, xs);
+    if (ops) {
+      if (!fused) bf16_pack_rows(m, n, xs, bk, off, w, a16);
+      bf16_tile_gemm(m, D, w / 2, 1.f, a16, w, ops->v.pair_row(bh, base / 2), D, true, o, ldo);
+    } else {
+      gemm(false, false, m, D, n, 1.f, xs, bk, vh + step.k0 * ldv, ldv, 1.f, o, ldo);
+    }
+  }
+  for (int64_t r = 0; r < m; ++r) {
+    if (sum[r] > 0.f) {
+      Scale(o + r * ldo, static_cast<size_t>(D), 1.f / sum[r]);
+      lse[r] = mx[r] + std::log(sum[r]);
+    } else {
+      lse[r] = inf;  // no visible key with a finite score: out stays 0
+    }
+  }
+}
+
 // Forward, one (batch, head, query block) task at a time (see attention_forward in the header);
 // ops holds the bf16 operands when dims.bf16 (null in fp32).
 void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
@@ -238,14 +391,18 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
   const int64_t tasks = a.H * static_cast<int64_t>(blocks.blocks.size());
+  const bool steps = KeySteps(ops, probs);
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
-    const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
-    // Scores of one block, unless they go straight into probs; with probs and dropout, the
-    // block's dropped probabilities (probs keeps them undropped for the backward's softmax
-    // gradient). In bf16, the block's P_d rounded. AllocateAligned rejects 0 items.
-    const auto scratch = hwy::AllocateAligned<float>(probs && !drop ? 1 : block_elems);
-    const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    const int64_t rows = std::min(a.T, kAttentionBlockRows);
+    // Key steps: one step's scores and rounded P̃ (FlashForwardBlock). Else the scores of one
+    // block, unless they go straight into probs; with probs and dropout, the block's dropped
+    // probabilities (probs keeps them undropped for the backward's softmax gradient); in bf16,
+    // the block's P_d rounded. AllocateAligned rejects 0 items.
+    const size_t step_elems = static_cast<size_t>(rows * kAttentionBlockKeys);
+    const auto scratch = hwy::AllocateAligned<float>(
+        steps ? step_elems : probs && !drop ? 1 : static_cast<size_t>(rows * a.S));
+    const auto a16 = hwy::AllocateAligned<uint16_t>(!ops ? 1 : steps ? step_elems : Bf16ScratchElems(a));
     if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, nullptr, {});
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
@@ -259,8 +416,13 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
       const int64_t rest = task - a.H * first, h = rest / nb, bh = b * a.H + h;
       const QueryBlock& blk = blocks.blocks[static_cast<size_t>(first + rest % nb)];
       const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
-      float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : scratch.get();
       float* o = Head(out, lo, b, h) + i0 * lo.row;
+      if (steps) {
+        FlashForwardBlock(a, blocks, ops, blk, bh, Head(q, lq, b, h) + i0 * lq.row, lq.row, Head(k, lk, b, h), lk.row,
+                          Head(v, lv, b, h), lv.row, o, lo.row, lse + bh * a.T + i0, scratch.get(), a16.get());
+        continue;
+      }
+      float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : scratch.get();
       // scores = Q_block·K_windowᵀ/√D, then softmax in place, then dropout (into the scratch: in
       // place unless probs keeps P), then out = P_d·V_window.
       if (ops)
@@ -270,7 +432,7 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
         gemm(false, true, m, n, a.D, scale, Head(q, lq, b, h) + i0 * lq.row, lq.row,
              Head(k, lk, b, h) + blk.k0 * lk.row, lk.row, 0.f, p, a.S);
       SoftmaxRows(a, blocks, blk, a.mask ? a.mask + b * a.S : nullptr, p, a.S, lse + bh * a.T + i0);
-      if (drop) DropoutBlock(a, bh, blk, p, scratch.get());
+      if (drop) DropoutBlock(a, bh, blk, p, a.S, scratch.get());
       const float* pd = drop ? scratch.get() : p;
       if (ops) {
         int64_t k0 = 0, w = 0;
@@ -286,22 +448,32 @@ void ForwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attentio
 
 // Backward of one head, a query block at a time (derivation in attention_backward's comment);
 // ops holds the bf16 operands when dims.bf16 (null in fp32). dk and dv accumulate over the
-// blocks, so the head's blocks run in order on one thread.
+// blocks, so the head's blocks run in order on one thread. When KeySteps (bf16, probabilities not
+// kept) a block's window goes in steps of kAttentionBlockKeys (as the forward's), each recomputing
+// its P = exp(S − lse), and dQ accumulates over the steps: a thread's scratch is then
+// rows × kAttentionBlockKeys whatever S. Otherwise a block is one step over its whole window. δ = rowsum(dO ⊙ O) is
+// computed once per block.
 void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, AttentionBf16* ops, const float* q,
                   HeadsLayout lq, const float* k, HeadsLayout lk, const float* v, HeadsLayout lv, const float* out,
                   HeadsLayout lo, const float* dout, HeadsLayout ldo, const float* lse, const float* probs,
                   float* dq, HeadsLayout ldq, float* dk, HeadsLayout ldk, float* dv, HeadsLayout ldv) {
   const float scale = 1.f / std::sqrt(static_cast<float>(a.D));
   const bool drop = a.dropout_p > 0.f;
+  const bool stepped = KeySteps(ops, probs);
+  // Row stride of a step's P, P_d, dP/dS: a key step's, or S (the (B,H,T,S) probs' when kept).
+  const int64_t ld = stepped ? kAttentionBlockKeys : a.S;
 #pragma omp parallel if (a.B * a.H * a.T * a.S >= kParallelMin)
   {
-    const size_t block_elems = static_cast<size_t>(std::min(a.T, kAttentionBlockRows) * a.S);
-    // One block's recomputed probabilities P (unless kept), its dropped P_d (with dropout), and
+    const int64_t rows = std::min(a.T, kAttentionBlockRows);
+    const auto step_elems = static_cast<size_t>(rows * ld);
+    // One step's recomputed probabilities P (unless kept), its dropped P_d (with dropout), and
     // its dP, then dS; in bf16, the rounded A operand of the product at hand.
-    const auto p_scratch = hwy::AllocateAligned<float>(probs ? 1 : block_elems);
-    const auto pd_scratch = hwy::AllocateAligned<float>(drop ? block_elems : 1);
-    const auto ds = hwy::AllocateAligned<float>(block_elems);
-    const auto a16 = hwy::AllocateAligned<uint16_t>(ops ? Bf16ScratchElems(a) : 1);
+    const auto p_scratch = hwy::AllocateAligned<float>(probs ? 1 : step_elems);
+    const auto pd_scratch = hwy::AllocateAligned<float>(drop ? step_elems : 1);
+    const auto ds = hwy::AllocateAligned<float>(step_elems);
+    const auto a16 = hwy::AllocateAligned<uint16_t>(
+        !ops ? 1 : stepped ? static_cast<size_t>((rows + 2) * (ld + 2)) : Bf16ScratchElems(a));
+    float delta[kAttentionBlockRows];
     if (ops) RoundHeads(a, *ops, q, lq, k, lk, v, lv, dout, ldo);
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < a.B * a.H; ++bh) {
@@ -318,54 +490,69 @@ void BackwardImpl(const AttentionDims& a, const AttentionBlocks& blocks, Attenti
       }
       for (size_t g = blocks.first[static_cast<size_t>(b)]; g < blocks.first[static_cast<size_t>(b) + 1]; ++g) {
         const QueryBlock& blk = blocks.blocks[g];
-        const int64_t i0 = blk.i0, m = blk.m, n = blk.k1 - blk.k0;
-        // The block's key window: K, V, dK, dV from key k0 on.
-        const float* kw = kh + blk.k0 * lk.row;
-        const float* vw = vh + blk.k0 * lv.row;
-        float* dkw = dkh + blk.k0 * ldk.row;
-        float* dvw = dvh + blk.k0 * ldv.row;
+        const int64_t i0 = blk.i0, m = blk.m;
         const float* qb = qh + i0 * lq.row;
         const float* dob = Head(dout, ldo, b, h) + i0 * ldo.row;
+        const float* ob = Head(out, lo, b, h) + i0 * lo.row;
         float* dqb = Head(dq, ldq, b, h) + i0 * ldq.row;
-        // bf16: the even-aligned key range [k0, k0 + wk) and query range [q0, q0 + wq) of the
-        // pair-packed operands.
-        int64_t k0 = 0, wk = 0, q0 = 0, wq = 0;
-        EvenRange(blk.k0, blk.k1, k0, wk);
+        for (int64_t r = 0; r < m; ++r) delta[r] = Dot(dob + r * ldo.row, ob + r * lo.row, static_cast<size_t>(a.D));
+        // bf16: the even-aligned query range [q0, q0 + wq) of the pair-packed operands.
+        int64_t q0 = 0, wq = 0;
         EvenRange(i0, i0 + m, q0, wq);
-        const float* p = probs ? probs + (bh * a.T + i0) * a.S + blk.k0 : p_scratch.get();
-        if (!probs) {
-          if (ops)
-            bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, i0), ops->q.Dp,
-                           ops->k.pair_col(bh, blk.k0), a.S, false, p_scratch.get(), a.S);
-          else
-            gemm(false, true, m, n, a.D, scale, qb, lq.row, kw, lk.row, 0.f, p_scratch.get(), a.S);
-          ProbsFromLse(a, blocks, blk, mask, p_scratch.get(), a.S, lse + bh * a.T + i0);
-        }
-        if (drop) DropoutBlock(a, bh, blk, p, pd_scratch.get());
-        const float* pd = drop ? pd_scratch.get() : p;
-        if (ops) {
-          bf16_pack_cols(m, n, pd, a.S, i0 - q0, wq, a16.get());  // dV += P_dᵀ·dO
-          bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->dout.pair_row(bh, q0 / 2), a.D, true, dvw,
-                         ldv.row);
-          bf16_tile_gemm(m, n, ops->dout.Dp / 2, 1.f, ops->dout.row(bh, i0), ops->dout.Dp,  // dP_d
-                         ops->v.pair_col(bh, blk.k0), a.S, false, ds.get(), a.S);
-        } else {
-          gemm(true, false, n, a.D, m, 1.f, pd, a.S, dob, ldo.row, 1.f, dvw, ldv.row);  // dV += P_dᵀ·dO
-          gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vw, lv.row, 0.f, ds.get(), a.S);  // dP_d
-        }
-        if (drop) DropoutBlock(a, bh, blk, ds.get(), ds.get());  // dP = dP_d ⊙ mask/(1 − p)
-        SoftmaxGradRows(m, n, a.D, scale, p, ds.get(), a.S, dob, ldo.row,
-                        Head(out, lo, b, h) + i0 * lo.row, lo.row);
-        if (ops) {
-          bf16_pack_rows(m, n, ds.get(), a.S, blk.k0 - k0, wk, a16.get());  // dQ = dS·K/√D
-          bf16_tile_gemm(m, a.D, wk / 2, 1.f, a16.get(), wk, ops->k.pair_row(bh, k0 / 2), a.D, false, dqb,
-                         ldq.row);
-          bf16_pack_cols(m, n, ds.get(), a.S, i0 - q0, wq, a16.get());  // dK += dSᵀ·Q/√D
-          bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->q.pair_row(bh, q0 / 2), a.D, true, dkw,
-                         ldk.row);
-        } else {
-          gemm(false, false, m, a.D, n, 1.f, ds.get(), a.S, kw, lk.row, 0.f, dqb, ldq.row);  // dQ = dS·K/√D
-          gemm(true, false, n, a.D, m, 1.f, ds.get(), a.S, qb, lq.row, 1.f, dkw, ldk.row);   // dK += dSᵀ·Q/√D
+        // Steps as the forward's (one when not stepping, or when the window is empty: it still
+        // writes dQ = 0).
+        const int64_t even0 = blk.k0 & ~int64_t{1};
+        const int64_t steps = !stepped || blk.k1 <= blk.k0 ? 1 : (blk.k1 - even0 + ld - 1) / ld;
+        for (int64_t t = 0; t < steps; ++t) {
+          // The step's keys [k0, k1) (the whole window when not stepping).
+          const bool first = t == 0;  // dQ is written by the first step, then accumulated
+          QueryBlock st = blk;
+          st.k0 = first ? blk.k0 : even0 + t * ld;
+          st.k1 = stepped ? std::min(even0 + (t + 1) * ld, blk.k1) : blk.k1;
+          const int64_t n = st.k1 - st.k0;
+          // The step's K, V, dK, dV from key k0 on.
+          const float* kw = kh + st.k0 * lk.row;
+          const float* vw = vh + st.k0 * lv.row;
+          float* dkw = dkh + st.k0 * ldk.row;
+          float* dvw = dvh + st.k0 * ldv.row;
+          // bf16: the even-aligned key range [k0, k0 + wk) of the pair-packed operands.
+          int64_t k0 = 0, wk = 0;
+          EvenRange(st.k0, st.k1, k0, wk);
+          const float* p = probs ? probs + (bh * a.T + i0) * a.S + st.k0 : p_scratch.get();
+          if (!probs) {
+            if (ops)
+              bf16_tile_gemm(m, n, ops->q.Dp / 2, scale, ops->q.row(bh, i0), ops->q.Dp, ops->k.pair_col(bh, st.k0),
+                             a.S, false, p_scratch.get(), ld);
+            else
+              gemm(false, true, m, n, a.D, scale, qb, lq.row, kw, lk.row, 0.f, p_scratch.get(), ld);
+            ProbsFromLse(a, blocks, st, mask, p_scratch.get(), ld, lse + bh * a.T + i0);
+          }
+          if (drop) DropoutBlock(a, bh, st, p, ld, pd_scratch.get());
+          const float* pd = drop ? pd_scratch.get() : p;
+          if (ops) {
+            bf16_pack_cols(m, n, pd, ld, i0 - q0, wq, a16.get());  // dV += P_dᵀ·dO
+            bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->dout.pair_row(bh, q0 / 2), a.D, true, dvw,
+                           ldv.row);
+            bf16_tile_gemm(m, n, ops->dout.Dp / 2, 1.f, ops->dout.row(bh, i0), ops->dout.Dp,  // dP_d
+                           ops->v.pair_col(bh, st.k0), a.S, false, ds.get(), ld);
+          } else {
+            gemm(true, false, n, a.D, m, 1.f, pd, ld, dob, ldo.row, 1.f, dvw, ldv.row);  // dV += P_dᵀ·dO
+            gemm(false, true, m, n, a.D, 1.f, dob, ldo.row, vw, lv.row, 0.f, ds.get(), ld);  // dP_d
+          }
+          if (drop) DropoutBlock(a, bh, st, ds.get(), ld, ds.get());  // dP = dP_d ⊙ mask/(1 − p)
+          SoftmaxGradRows(m, n, scale, p, ds.get(), ld, delta);
+          if (ops) {
+            bf16_pack_rows(m, n, ds.get(), ld, st.k0 - k0, wk, a16.get());  // dQ (+)= dS·K/√D
+            bf16_tile_gemm(m, a.D, wk / 2, 1.f, a16.get(), wk, ops->k.pair_row(bh, k0 / 2), a.D, !first, dqb,
+                           ldq.row);
+            bf16_pack_cols(m, n, ds.get(), ld, i0 - q0, wq, a16.get());  // dK += dSᵀ·Q/√D
+            bf16_tile_gemm(n, a.D, wq / 2, 1.f, a16.get(), wq, ops->q.pair_row(bh, q0 / 2), a.D, true, dkw,
+                           ldk.row);
+          } else {
+            gemm(false, false, m, a.D, n, 1.f, ds.get(), ld, kw, lk.row, first ? 0.f : 1.f, dqb,
+                 ldq.row);                                                                 // dQ (+)= dS·K/√D
+            gemm(true, false, n, a.D, m, 1.f, ds.get(), ld, qb, lq.row, 1.f, dkw, ldk.row);  // dK += dSᵀ·Q/√D
+          }
         }
       }
     }

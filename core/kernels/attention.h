@@ -3,7 +3,9 @@
 //
 // One (batch, head) pair at a time, a block of query rows at a time: scores = Q·Kᵀ/√D + mask
 // (a block of rows × the keys they see, never the whole (B,H,T,S) tensor unless the caller asks
-// to keep the probabilities), row softmax, optional dropout, then ·V. In fp32 the GEMMs go through
+// to keep the probabilities), row softmax, optional dropout, then ·V. In bf16, when the
+// probabilities are not kept, forward and backward also step over the keys (online softmax in
+// the forward), so their scratch does not grow with S. In fp32 the GEMMs go through
 // kernels::gemm inside the OpenMP region (single-threaded there, see gemm.h), in bf16 through
 // kernels/bf16_tile.h; the row passes are Highway kernels.
 #pragma once

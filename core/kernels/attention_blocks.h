@@ -26,6 +26,11 @@ inline constexpr int64_t kAttentionBlockRows = 128;
 // Short segments share a block up to this many rows.
 inline constexpr int64_t kAttentionMergeRows = 32;
 static_assert(kAttentionMergeRows <= kAttentionBlockRows, "a merged block must fit the block scratch");
+// Keys per step when the probabilities are not kept (the key-blocked path of kernels/attention.cc):
+// a step's scores, kAttentionBlockRows × kAttentionBlockKeys floats, are one thread's scratch
+// whatever S. Even, so every step but a window's first starts at an even key (bf16 pairs).
+inline constexpr int64_t kAttentionBlockKeys = 128;
+static_assert(kAttentionBlockKeys % 2 == 0, "key steps must keep bf16 pairs aligned");
 
 // Query rows [i0, i0 + m) of batch row b, multiplying keys [k0, k1) only: every key a row of the
 // block sees lies in [k0, k1).

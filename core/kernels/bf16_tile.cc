@@ -118,6 +118,32 @@ NN_BF16_TARGET void RoundPairRow(const float* lo, const float* hi, int64_t n, ui
   }
 }
 
+// bf16_pack_pairs_t for 16 rows at a time: each row's chunk of up to 64 columns is rounded into a
+// row of t (its pairs as words, an odd chunk's missing column 0), then word p of the 16 rows is
+// gathered into 16 consecutive words of dst's pair row p (rows past `rows` are masked off).
+NN_BF16_TARGET void PackPairsT16(int64_t rows, int64_t cols, const float* x, int64_t ldx, uint32_t* dst) {
+  constexpr int64_t kChunkCols = 64, kWords = kChunkCols / 2;
+  alignas(64) uint32_t t[16][kWords];
+  const __m512i idx = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                         _mm512_set1_epi32(kWords));
+  for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+    const int64_t nr = std::min<int64_t>(16, rows - r0);
+    const auto rmask = static_cast<__mmask16>((1u << nr) - 1u);
+    for (int64_t c0 = 0; c0 < cols; c0 += kChunkCols) {
+      const int64_t cc = std::min(kChunkCols, cols - c0), np = (cc + 1) / 2;
+      for (int64_t i = 0; i < nr; ++i) {
+        auto* half = reinterpret_cast<uint16_t*>(t[i]);
+        RoundRow(x + (r0 + i) * ldx + c0, cc, half);
+        if (cc & 1) half[cc] = 0;
+      }
+      for (int64_t p = 0; p < np; ++p) {
+        const __m512i w = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), rmask, idx, &t[0][p], 4);
+        _mm512_mask_storeu_epi32(dst + (c0 / 2 + p) * rows + r0, rmask, w);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool bf16_tiles_supported() {
@@ -180,13 +206,7 @@ void bf16_pack_pairs(int64_t rows, int64_t cols, const float* x, int64_t ldx, ui
 }
 
 void bf16_pack_pairs_t(int64_t rows, int64_t cols, const float* x, int64_t ldx, uint32_t* dst) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* src = x + r * ldx;
-    for (int64_t p = 0; 2 * p < cols; ++p) {
-      const uint32_t hi = 2 * p + 1 < cols ? static_cast<uint32_t>(bf16_bits(src[2 * p + 1])) << 16 : 0u;
-      dst[p * rows + r] = bf16_bits(src[2 * p]) | hi;
-    }
-  }
+  PackPairsT16(rows, cols, x, ldx, dst);
 }
 
 }  // namespace nn::kernels

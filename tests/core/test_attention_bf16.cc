@@ -137,6 +137,7 @@ TEST_CASE("bf16 attention forward and backward stay within bf16's rounding bound
       {2, 2, 150, 150, 16, true, true, 0.2f, {}},    // dropout
       {2, 2, 150, 150, 16, false, false, 0.f, {{40, 3, 90, 17}, {1, 1, 148}}},  // segments at odd keys
       {2, 1, 300, 300, 8, true, false, 0.1f, {{130, 21, 149}, {5, 290, 5}}},     // segments over blocks
+      {1, 2, 70, 600, 16, true, true, 0.1f, {}},     // five key steps when the probabilities are not kept
   };
   for (const Case& c : cases) {
     INFO("B " << c.B << " H " << c.H << " T " << c.T << " S " << c.S << " D " << c.D << " mask " << c.masked
