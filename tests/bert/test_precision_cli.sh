@@ -2,7 +2,9 @@
 # test_precision_cli.sh — `--precision int8` on the inference apps (generate, evaluate, classify):
 # each runs on a checkpoint trained here for two steps and prints well-formed results (fill-mask
 # probabilities in (0, 1], a finite pseudo-perplexity, classifier probabilities summing to 1; on a
-# causal model, finite bits per character within 1% of fp32's and a continued prompt).
+# causal model, finite bits per character within 1% of fp32's and a continued prompt; on a
+# classifier, evaluate's accuracy and macro-F1 on a labelled file, fp32 and int8, equal to those of
+# classify's labels for the same texts, computed here).
 # The training apps' refusal of int8 is a row of tests/bad_inputs.
 # Usage: test_precision_cli.sh GENERATE EVALUATE CLASSIFY PRETRAIN FINETUNE
 set -u
@@ -50,6 +52,21 @@ check "classify --precision int8: exit 0" "0" "$?"
 check "classify --precision int8: two lines, probabilities summing to 1" "True" "$("$PY" -c "
 import json; rows = [json.loads(l) for l in open('$DIR/out')]
 print(len(rows) == 2 and all(abs(sum(r['probabilities'].values()) - 1) < 1e-5 for r in rows))" 2>&1)"
+
+cut -f1 "$DIR/train.tsv" | tail -n +2 >"$DIR/texts.txt"
+for p in fp32 int8; do
+  "$EVALUATE" --model "$DIR/cls" --precision "$p" "$DIR/train.tsv" >"$DIR/out" 2>"$DIR/err"
+  check "evaluate --precision $p on a classifier: exit 0" "0" "$?"
+  "$CLASSIFY" --model "$DIR/cls" --precision "$p" --format text "$DIR/texts.txt" | cut -f1 >"$DIR/labels" 2>"$DIR/err"
+  check "evaluate --precision $p on a classifier: 4 examples, accuracy and macro-F1 as classify's labels give" \
+    "True" "$("$PY" -c "
+import json; t = json.load(open('$DIR/out'))['total']
+gold = [l.split('\t')[1].strip() for l in open('$DIR/train.tsv').readlines()[1:]]
+pred = [l.strip() for l in open('$DIR/labels')]
+f1 = [2 * sum(p == g == c for p, g in zip(pred, gold)) / (pred.count(c) + gold.count(c)) for c in set(gold) | set(pred)]
+print(t['examples'] == 4 and abs(t['accuracy'] - sum(p == g for p, g in zip(pred, gold)) / 4) < 1e-12 and
+      abs(t['macro_f1'] - sum(f1) / len(f1)) < 1e-12)" 2>&1)"
+done
 
 echo "$CASES checks, $FAILS failed"
 [[ $FAILS == 0 ]]
