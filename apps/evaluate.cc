@@ -1,6 +1,7 @@
 // evaluate — language-model figures of a checkpoint on text files, as JSON on stdout: loss,
 // perplexity and bits per character for causal models, pseudo-perplexity and MLM accuracy for
-// masked-LM models (the rules are in bert/eval/evaluate.h). Progress goes to stderr.
+// masked-LM models (the rules are in bert/eval/evaluate.h); a fine-tuned sequence classifier's
+// accuracy, macro-F1… on labelled files (bert/eval/evaluate_labelled.h). Progress goes to stderr.
 #include <unistd.h>
 
 #include <chrono>
@@ -10,6 +11,8 @@
 #include "apps/cli.h"
 #include "bert/checkpoint.h"
 #include "bert/eval/evaluate.h"
+#include "bert/eval/evaluate_labelled.h"
+#include "bert/model/classification.h"
 #include "core/kernels/gemm.h"
 #include "core/threads.h"
 
@@ -25,7 +28,11 @@ const char* kUsage =
     "      chars, loss (nats per predicted token), perplexity, nats_per_char, bits_per_char, accuracy.\n"
     "  Masked-LM models: pseudo-log-likelihood, masking each token in turn in blocks of --seq;\n"
     "      prints pseudo_perplexity and mlm_accuracy; --max-tokens N scores the first N tokens of each\n"
-    "      file. --batch N: windows (causal, default 8) or masked copies (default 32) per forward.\n";
+    "      file. --batch N: windows (causal, default 8) or masked copies (default 32) per forward.\n"
+    "  Sequence classifiers (finetune's output): each FILE is labelled data as finetune reads it\n"
+    "      (TSV/CSV with a header row, or JSON lines; columns text, text_pair, label), cut to --seq\n"
+    "      tokens (default 128, as classify), --batch examples per forward (default 32); prints the\n"
+    "      figures finetune reports: loss, accuracy, macro_f1, f1 (binary: the positive class), mcc.\n";
 
 // Rewrites one progress line on a terminal; prints a line every 10% otherwise.
 class Progress {
@@ -85,6 +92,15 @@ int run(int argc, char** argv) {
   for (const std::string& f : args.positional())  // fail on a missing file before hours of scoring
     NN_CHECK(std::filesystem::is_regular_file(f), f, ": no such file");
 
+  if (dynamic_cast<const bert::BertForSequenceClassification*>(&model)) {
+    if (o.stride > 0 || o.max_tokens > 0)
+      throw cli::UsageError("--stride and --max-tokens apply to language models; " + dir + " is a classifier");
+    const int64_t max_length = o.max_len > 0 ? o.max_len : std::min<int64_t>(128, model.config().max_position_embeddings);
+    const std::vector<bert::LabelledEvaluation> results = bert::evaluate_labelled_files(
+        model, tokenizer, args.positional(), max_length, static_cast<size_t>(o.batch_size > 0 ? o.batch_size : 32));
+    std::printf("%s\n", bert::labelled_evaluation_json(dir, model, max_length, results).c_str());
+    return 0;
+  }
   std::vector<bert::FileEvaluation> results;
   for (const std::string& f : args.positional()) {
     Progress progress(f);
