@@ -34,7 +34,7 @@ const char* kUsage =
     "                [--lr X] [--warmup-ratio X] [--weight-decay X] [--max-grad-norm X] [--dropout X]\n"
     "                [--metric NAME] [--seed N] [--threads N] [--precision fp32|bf16] [--eval-every N]\n"
     "                [--log-every N] [--keep N] [--random-init] [--resume DIR] [--profile]\n"
-    "                [--zero 0|1]\n"
+    "                [--zero 0|1] [--recompute]\n"
     "  Fine-tunes the checkpoint in --model (any nnbert or HuggingFace BERT directory) on --train:\n"
     "  sequence classification (BertForSequenceClassification) from TSV/CSV with a header row\n"
     "  (columns by name: text/sentence/sentence1, text_pair/sentence2, label by default) or JSON lines\n"
@@ -53,7 +53,10 @@ const char* kUsage =
     "  is kept in DIR/best and is the final model in DIR. Checkpoints every epoch (the last --keep);\n"
     "  Ctrl-C saves and stops; --resume DIR continues exactly with the run's own settings (only\n"
     "  --steps or --epochs to extend it, and --keep, --log-every, --threads, --precision, --profile,\n"
-    "  --zero). --zero 1 (under mpirun): each rank keeps AdamW's moments for its 1/N of the parameters.\n"
+    "  --zero, --recompute). --zero 1 (under mpirun): each rank keeps AdamW's moments for its 1/N of the\n"
+    "  parameters. --recompute keeps only each encoder layer's input from the forward and recomputes\n"
+    "  the layer during backward: far less activation memory for about one more forward of the encoder\n"
+    "  per step; the same result bit for bit.\n"
     "  --random-init trains the same architecture from random weights (the baseline that shows what\n"
     "  pretraining brings).\n";
 
@@ -190,7 +193,7 @@ int run(int argc, char** argv) {
                         "--batch-size", "--epochs", "--steps", "--lr", "--warmup-ratio", "--weight-decay",
                         "--max-grad-norm", "--dropout", "--metric", "--seed", "--threads", "--zero", "--precision",
                         "--eval-every", "--log-every", "--keep", "--resume"},
-                       {"--random-init", "--profile"});
+                       {"--random-init", "--profile", "--recompute"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -339,6 +342,7 @@ int run(int argc, char** argv) {
                       args.get_int("--epochs", 3, 1, 100000);
 
   cfg.zero_stage = zero_stage;  // a launch setting (also when resuming)
+  cfg.recompute = args.flag("--recompute");  // likewise
   bert::Trainer trainer(*model, cfg, bert::task_feed(data.train, data.eval.get(), static_cast<size_t>(cfg.batch_size), cfg.seed));
   if (!resume_from.empty()) trainer.resume(resume_from);
   const cli::ProgressPrinter printer;

@@ -31,7 +31,7 @@ const char* kUsage =
     "                [--eval-fraction X | --eval-file FILE] [--keep N] [--resume DIR] [--synthetic]\n"
     "                [--cased] [--whole-word-masking] [--static-masking] [--mask-prob X] [--no-pack]\n"
     "                [--group-by-length N] [--layers N] [--hidden N] [--heads N] [--intermediate N]\n"
-    "                [--precision fp32|bf16] [--save-bf16] [--profile] [--zero 0|1]\n"
+    "                [--precision fp32|bf16] [--save-bf16] [--profile] [--zero 0|1] [--recompute]\n"
     "  Trains BERT on text files or directories (default: data/foldoc/foldoc.txt under the current\n"
     "  directory, where scripts/get-corpus.sh puts the FOLDOC corpus).\n"
     "  Without --vocab, a WordPiece vocabulary of --vocab-size tokens is trained on the corpus first.\n"
@@ -64,10 +64,13 @@ const char* kUsage =
     "  --profile prints, at the end, time per op (forward and backward) and GEMM GFLOP/s per step.\n"
     "  --zero 1 (under mpirun): each rank keeps AdamW's moments for its 1/N of the parameters only\n"
     "  (ZeRO-1: the optimizer's memory divided by N; the same result bit for bit).\n"
+    "  --recompute keeps only each encoder layer's input from the forward and recomputes the layer\n"
+    "  during backward: far less activation memory (long sequences, large batches) for about one more\n"
+    "  forward of the encoder per step; the same result bit for bit.\n"
     "  --resume DIR continues a run (DIR or its newest checkpoint-N) with the settings it started with\n"
     "  (options that repeat them are accepted; others are refused), except --steps/--epochs/--minutes,\n"
     "  --eval-every, --save-every, --log-every, --keep, --threads, --precision, --save-bf16, --profile,\n"
-    "  --zero.\n"
+    "  --zero, --recompute.\n"
     "  The run owns DIR/vocab.txt; its corpus and held-out files must be unchanged (if they moved,\n"
     "  give their new locations with --corpus / --eval-file).\n";
 
@@ -187,7 +190,7 @@ int run(int argc, char** argv) {
                         "--save-every", "--eval-fraction", "--eval-file", "--keep", "--resume", "--layers", "--hidden",
                         "--heads", "--intermediate", "--precision", "--group-by-length", "--mask-prob"},
                        {"--synthetic", "--cased", "--whole-word-masking", "--static-masking", "--profile",
-                        "--save-bf16", "--pack", "--no-pack"});
+                        "--save-bf16", "--pack", "--no-pack", "--recompute"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -274,6 +277,7 @@ int run(int argc, char** argv) {
   bert::DataFeed feed = data ? data->feed(cfg) : bert::synthetic_feed(model->config().vocab_size, cfg.batch_size, cfg.seq_len, cfg.seed);
   const bert::FrequencyBaselines baselines = feed.baselines;
   cfg.zero_stage = zero_stage;  // a launch setting (also when resuming)
+  cfg.recompute = args.flag("--recompute");  // likewise
   bert::Trainer trainer(*model, cfg, std::move(feed));
   if (!resume_from.empty()) trainer.resume(resume_from);
   const cli::ProgressPrinter printer;

@@ -2,6 +2,7 @@
 // accumulates gradients).
 #include "core/autograd.h"
 
+#include <atomic>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -13,6 +14,7 @@ namespace nn {
 namespace {
 thread_local bool t_grad_enabled = true;
 thread_local BackwardObserver* t_observer = nullptr;
+std::atomic<uint64_t> g_clock{0};
 }  // namespace
 
 BackwardObserver* set_backward_observer(BackwardObserver* observer) {
@@ -25,6 +27,9 @@ bool grad_enabled() { return t_grad_enabled; }
 
 NoGradGuard::NoGradGuard() : prev_(t_grad_enabled) { t_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { t_grad_enabled = prev_; }
+
+EnableGradGuard::EnableGradGuard() : prev_(t_grad_enabled) { t_grad_enabled = true; }
+EnableGradGuard::~EnableGradGuard() { t_grad_enabled = prev_; }
 
 bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   if (!t_grad_enabled) return false;
@@ -64,6 +69,7 @@ void record(Tensor& output, const char* op, std::vector<Tensor> inputs, Backward
   for (Tensor& in : inputs) in = graph_handle(in);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
+  node->seq = g_clock.fetch_add(1, std::memory_order_relaxed);
   output.impl().grad_fn = std::move(node);
   output.impl().requires_grad = true;
 }
@@ -114,6 +120,31 @@ std::vector<std::vector<TensorImpl*>> leaves_completed_at(const std::vector<std:
 }
 
 }  // namespace
+
+uint64_t graph_clock() { return g_clock.load(std::memory_order_relaxed); }
+
+std::vector<Tensor> graph_inputs_since(const Tensor& root, uint64_t since) {
+  if (!root.defined() || !root.requires_grad()) return {};
+  const auto outside = [since](const Tensor& t) { return t.is_leaf() || t.grad_fn()->seq < since; };
+  if (outside(root)) return {root};
+  std::vector<Tensor> found;
+  std::unordered_set<const void*> seen;  // nodes walked and tensors found
+  std::vector<const Node*> stack{root.grad_fn().get()};
+  seen.insert(stack.back());
+  while (!stack.empty()) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    for (const Tensor& in : node->inputs) {
+      if (!in.defined() || !in.requires_grad()) continue;
+      if (outside(in)) {
+        if (seen.insert(&in.impl()).second) found.push_back(in);
+      } else if (seen.insert(in.grad_fn().get()).second) {
+        stack.push_back(in.grad_fn().get());
+      }
+    }
+  }
+  return found;
+}
 
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
   NN_CHECK(root.requires_grad(), "backward: tensor of shape ", root.shape(),

@@ -5,6 +5,7 @@
 // Tensor::backward() walks the nodes in reverse topological order, accumulating gradients:
 // into the next node for intermediate tensors, into TensorImpl::grad for leaves.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct Node {
   BackwardFn backward;         // null once the graph has been freed
   Tensor grad;                 // gradient of this node's output, accumulated during backward
   bool freed = false;
+  uint64_t seq = 0;            // graph_clock() when recorded: later nodes have larger values
 };
 
 // True unless a NoGradGuard is alive on this thread.
@@ -36,6 +38,19 @@ class NoGradGuard {
   ~NoGradGuard();
   NoGradGuard(const NoGradGuard&) = delete;
   NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+// While alive, ops on this thread record a graph again, even inside a NoGradGuard (a forward
+// recomputed during backward, core/activation_checkpoint.h).
+class EnableGradGuard {
+ public:
+  EnableGradGuard();
+  ~EnableGradGuard();
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
 
  private:
   bool prev_;
@@ -65,6 +80,15 @@ class BackwardObserver {
 // Sets the observer of the backward passes run on this thread (nullptr: none); returns the
 // previous one.
 BackwardObserver* set_backward_observer(BackwardObserver* observer);
+
+// A counter that every record() advances (process-wide): the seq the next node will get.
+uint64_t graph_clock();
+
+// The tensors requiring grad that the part of root's graph recorded at or after `since`
+// (graph_clock() before the ops ran) reads from outside that part: leaves (parameters,
+// requires_grad_ inputs) and results of earlier nodes; each once, in the order a walk from root
+// meets them. {root} if root is such a tensor itself; empty if root is undefined or needs no grad.
+std::vector<Tensor> graph_inputs_since(const Tensor& root, uint64_t since);
 
 // Runs backpropagation from `root` with upstream gradient `grad_output` (see Tensor::backward).
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph);

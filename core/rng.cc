@@ -1,6 +1,7 @@
-// rng.cc — Philox4x32-10 and the helpers built on it.
+// rng.cc — Philox4x32-10, the helpers built on it and the dropout seed stream.
 #include "core/rng.h"
 
+#include <atomic>
 #include <cmath>
 
 namespace nn {
@@ -47,6 +48,22 @@ float normal_at(uint64_t seed, uint64_t i) {
 uint64_t mix_seed(uint64_t a, uint64_t b) {
   const auto w = philox4x32(b, a ^ 0x2545F4914F6CDD1Dull);
   return (static_cast<uint64_t>(w[0]) << 32) | w[1];
+}
+
+namespace {
+std::atomic<uint64_t> g_dropout_base{0x9E3779B97F4A7C15ull};
+std::atomic<uint64_t> g_dropout_calls{0};
+}  // namespace
+
+void set_dropout_seed(uint64_t base) { restore_dropout_seed_state({base, 0}); }
+
+uint64_t next_dropout_seed() { return mix_seed(g_dropout_base.load(), g_dropout_calls.fetch_add(1)); }
+
+DropoutSeedState dropout_seed_state() { return {g_dropout_base.load(), g_dropout_calls.load()}; }
+
+void restore_dropout_seed_state(const DropoutSeedState& state) {
+  g_dropout_base = state.base;
+  g_dropout_calls = state.calls;
 }
 
 uint32_t Generator::next_u32() {

@@ -24,6 +24,23 @@ float normal_at(uint64_t seed, uint64_t i);
 // Mixes two values into a new seed (e.g. a run seed and a step number).
 uint64_t mix_seed(uint64_t a, uint64_t b);
 
+// The dropout seed stream (process-wide): every dropout of a forward pass takes the next seed,
+// seed_k = mix(base, k) (nn::Dropout, BERT's attention dropout). Its state can be read and put
+// back, so a forward recomputed during backward (core/activation_checkpoint.h) draws the same
+// seeds, hence the same masks, as the first time.
+struct DropoutSeedState {
+  uint64_t base = 0;
+  uint64_t calls = 0;  // seeds drawn since base was set
+};
+// Restarts the dropout seed stream at `base`.
+void set_dropout_seed(uint64_t base);
+// The next seed of the dropout stream.
+uint64_t next_dropout_seed();
+// Where the dropout stream is now.
+DropoutSeedState dropout_seed_state();
+// Puts the dropout stream back where dropout_seed_state() found it.
+void restore_dropout_seed_state(const DropoutSeedState& state);
+
 // A sequential generator over one Philox stream: draws advance a counter that can be saved and
 // restored (so a resumed run draws exactly what the uninterrupted one would have).
 class Generator {

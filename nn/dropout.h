@@ -1,19 +1,16 @@
-// dropout.h — nn::Dropout and the dropout seed stream.
+// dropout.h — nn::Dropout, which draws its masks from the dropout seed stream (core/rng.h).
 //
 // Every dropout call in a forward pass takes the next seed of one stream:
-// seed_k = mix(base, k). A trainer calls set_dropout_seed(mix(run_seed, micro_step)) before each
-// forward, so masks are reproducible (and resumable) for any thread count.
+// seed_k = mix(base, k) (set_dropout_seed / next_dropout_seed, core/rng.h). A trainer calls
+// set_dropout_seed(mix(run_seed, micro_step)) before each forward, so masks are reproducible (and
+// resumable) for any thread count.
 #pragma once
 #include <cstdint>
 
+#include "core/rng.h"
 #include "nn/module.h"
 
 namespace nn {
-
-// Restarts the dropout seed stream at `base`.
-void set_dropout_seed(uint64_t base);
-// The next seed of the dropout stream.
-uint64_t next_dropout_seed();
 
 class Dropout : public Module {
  public:

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/activation_checkpoint.h"
 #include "core/ops.h"
 #include "core/rng.h"
 
@@ -58,7 +59,14 @@ nn::Tensor BertEncoder::forward(const nn::Tensor& x, const nn::Tensor& key_mask,
   nn::Tensor h = x;
   if (hidden_hook) hidden_hook(0, h);
   for (size_t i = 0; i < layer.size(); ++i) {
-    h = layer[i]->forward(h, key_mask, causal, cache ? &(*cache)[i] : nullptr, segments);
+    if (recompute && !cache) {
+      const BertLayer& block = *layer[i];
+      h = nn::checkpoint([&block, causal](const std::vector<nn::Tensor>& in) {
+                           return block.forward(in[0], in[1], causal, nullptr, in[2]);
+                         }, {h, key_mask, segments});
+    } else {
+      h = layer[i]->forward(h, key_mask, causal, cache ? &(*cache)[i] : nullptr, segments);
+    }
     if (hidden_hook) hidden_hook(i + 1, h);
   }
   return h;

@@ -60,6 +60,11 @@ class BertEncoder : public nn::Module {
   // When set, forward() hands it every hidden state (unset: one test per layer). An observer,
   // not model state, so it can be set on a const model (bert/inspect/trace.h installs it).
   mutable HiddenStateHook hidden_hook;
+  // When true, a forward that records gradients keeps only each layer's input and the backward
+  // recomputes the layer (nn::checkpoint, core/activation_checkpoint.h): activation memory of one
+  // layer instead of all, for about one more forward per step; the same numbers bit for bit. A way
+  // of running, not model state, so it can be set on a const model (the trainer sets it).
+  mutable bool recompute = false;
 };
 
 }  // namespace bert

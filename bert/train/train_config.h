@@ -74,6 +74,7 @@ struct TrainConfig {
   bool greater_is_better = true;    // how best_metric improves
   // Launch settings, not stored with the run (a resumed run may change them, like the threads):
   int zero_stage = 0;  // 1: several ranks keep and update one shard each of AdamW's moments (ZeRO-1)
+  bool recompute = false;  // recompute each encoder layer in backward (BertEncoder::recompute): less memory
 };
 
 // Objectives are stored by their command-line names ("mlm+nsp", "mlm", "clm").

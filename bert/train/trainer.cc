@@ -68,6 +68,7 @@ Trainer::Trainer(TaskModel& model, TrainConfig config, DataFeed feed)
   if (!flat) flat = &model_.flatten_parameters(nn::is_no_decay_parameter);
   NN_CHECK(config_.zero_stage == 0 || config_.zero_stage == 1, "trainer: ZeRO stage ", config_.zero_stage,
            " (0: none, 1: AdamW's moments sharded across ranks)");
+  model_.encoder().encoder.recompute = config_.recompute;  // the same numbers, less activation memory
   dp_ = std::make_unique<DataParallel>(nn::dist::world(), model_, config_.grad_accum);
   sharded_ = config_.zero_stage >= 1 && dp_->distributed();
   opt_ = std::make_unique<Optimizer>(*flat, config_, dp_->optimizer_shard(sharded_));

@@ -4,6 +4,8 @@
 #    global batch (--batch-size × --grad-accum), dropout on; one progress stream, one checkpoint set;
 #  - --zero 1 (AdamW's moments sharded, ZeRO-1) gives those bits too, writes the whole optimizer
 #    state (gathered on rank 0) and resumes from it;
+#  - --recompute (layers recomputed in backward) with buckets of ~260 floats, which start while
+#    backward runs only once each parameter's gradient is complete, gives those bits too;
 #  - 4 ranks (oversubscribed) match one process with --grad-accum 4 within 1e-6 relative;
 #  - a run resumes from 2 ranks onto 1 and from 1 onto 2 with exactly the result of one process;
 #  - SIGTERM to one rank stops every rank after the same step and the run is saved once;
@@ -67,6 +69,13 @@ check "--zero 1: checkpoints 3 and 6" "checkpoint-3 checkpoint-6" "$(cd "$DIR/z2
 # The test can fail: the moments gathered in the wrong place would not match.
 check "--zero 1: a different optimizer state differs" "yes" "$("$COMPARE" "$DIR/one/checkpoint-6/optimizer.safetensors" \
   "$DIR/z2/checkpoint-3/optimizer.safetensors" 0 >/dev/null 2>&1 || echo yes)"
+
+# --- --recompute on 2 ranks, many small buckets: a bucket started before the recomputed layer's
+# gradients were all in would change the sums.
+NNBERT_DIST_BUCKET_MB=0.001 run rc2 2 "${TINY[@]}" --grad-accum 2 --steps 6 --recompute --out "$DIR/rc2"
+check "--recompute on 2 ranks rc" 0 "$RC"
+check "--recompute on 2 ranks: the losses of one process, bit for bit" "$(losses "$DIR/one")" "$(losses "$DIR/rc2")"
+check "--recompute on 2 ranks: the weights of one process, bit for bit" "same" "$(same "$DIR/one" "$DIR/rc2" 0)"
 
 # --- 4 ranks (oversubscribed) against --grad-accum 4: within 1e-6 relative.
 run one4 0 "${TINY[@]}" --grad-accum 4 --steps 4 --out "$DIR/one4"
