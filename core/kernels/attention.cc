@@ -60,8 +60,9 @@ using Vf = hn::Vec<Df>;
 // Below this many score elements (B·H·T·S) the work stays on one thread.
 constexpr int64_t kParallelMin = 1 << 14;
 
-// x[j] += mask[j] for j < n (mask may be null), returning max_j x[j] (−inf when n == 0).
-HWY_INLINE float AddMaskMax(float* x, const float* mask, size_t n) {
+// max_j (x[j] + mask[j]) for j < n (mask may be null), −inf when n == 0; when out is not null
+// the sums also go to out[j] (out may be x: the mask added in place).
+HWY_INLINE float MaskedMax(const float* x, const float* mask, size_t n, float* out = nullptr) {
   const Df d;
   const size_t N = hn::Lanes(d);
   float m = -std::numeric_limits<float>::infinity();
@@ -69,15 +70,14 @@ HWY_INLINE float AddMaskMax(float* x, const float* mask, size_t n) {
   size_t j = 0;
   for (; j + N <= n; j += N) {
     Vf v = hn::LoadU(d, x + j);
-    if (mask) {
-      v = hn::Add(v, hn::LoadU(d, mask + j));
-      hn::StoreU(v, d, x + j);
-    }
+    if (mask) v = hn::Add(v, hn::LoadU(d, mask + j));
+    if (out) hn::StoreU(v, d, out + j);
     vm = hn::Max(vm, v);
   }
   for (; j < n; ++j) {
-    if (mask) x[j] += mask[j];
-    m = std::max(m, x[j]);
+    const float v = mask ? x[j] + mask[j] : x[j];
+    if (out) out[j] = v;
+    m = std::max(m, v);
   }
   return std::max(m, hn::GetLane(hn::MaxOfLanes(d, vm)));
 }
@@ -132,22 +132,6 @@ HWY_INLINE void WindowKeys(const AttentionDims& a, const AttentionBlocks& blocks
   lo = n > 0 ? lo - k.k0 : 0;
 }
 
-// max_j (x[j] + mask[j]) for j < n (mask may be null), −inf when n == 0; x is not written.
-HWY_INLINE float MaskedMax(const float* x, const float* mask, size_t n) {
-  const Df d;
-  const size_t N = hn::Lanes(d);
-  float m = -std::numeric_limits<float>::infinity();
-  Vf vm = hn::Set(d, m);
-  size_t j = 0;
-  for (; j + N <= n; j += N) {
-    Vf v = hn::LoadU(d, x + j);
-    if (mask) v = hn::Add(v, hn::LoadU(d, mask + j));
-    vm = hn::Max(vm, v);
-  }
-  for (; j < n; ++j) m = std::max(m, mask ? x[j] + mask[j] : x[j]);
-  return std::max(m, hn::GetLane(hn::MaxOfLanes(d, vm)));
-}
-
 // e[j] = exp(x[j] + mask[j] − shift) for j < n (mask may be null); returns Σ_j e[j] in fp32. The
 // e[j] go back into x, or, when dst16 is not null, only to dst16 as bf16 bits rounded to nearest
 // even (bf16_bits; one pass writes the A operand of P·V). e ≤ 1 when shift is the row's max; a NaN
@@ -199,7 +183,8 @@ HWY_INLINE void SoftmaxRows(const AttentionDims& a, const AttentionBlocks& block
     int64_t lo = 0, n = 0;
     WindowKeys(a, blocks, k, r, lo, n);
     float* row = x + r * ldx;
-    const float mx = AddMaskMax(row + lo, mask ? mask + k.k0 + lo : nullptr, static_cast<size_t>(n));
+    const float* mrow = mask ? mask + k.k0 + lo : nullptr;
+    const float mx = MaskedMax(row + lo, mrow, static_cast<size_t>(n), mask ? row + lo : nullptr);  // adds the mask
     if (mx == -inf) {  // no visible key with a finite score
       std::fill(row, row + width, 0.f);
       lse[r] = inf;
